@@ -1,0 +1,48 @@
+"""Check the student's backward against finite differences of their OWN forward.
+
+This catches a forward/backward pair that is inconsistent even where both
+differ from the reference. One random direction per parameter keeps it to two
+forward calls per parameter: the directional derivative ``sum(grad * D)``
+must match ``(L(p + eps D) - L(p - eps D)) / (2 eps)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from grader.checks.numeric import GRADCHECK_TOLERANCE, rel_error, sequence_loss
+from grader.checks.student import StudentCalls, require_no_problems, value_of
+from grader.checks.structure import forward_problems
+from grader.probes import PARAM_NAMES, Probe
+
+EPSILON = 1e-5
+
+
+def loss_of_student_forward(student: StudentCalls, probe: Probe, params) -> float:
+    """The summed cross-entropy of the student's forward outputs at ``params``."""
+    result = value_of(student.call("forward", probe.inputs, probe.h_prev, probe.C_prev, params))
+    require_no_problems(forward_problems(result, probe.T, probe.H, probe.V))
+    return sequence_loss(result[-1], probe.targets)
+
+
+def shifted(params, k: int, step) -> tuple:
+    """``params`` with ``step`` added to parameter ``k``."""
+    return tuple(p + step if j == k else p for j, p in enumerate(params))
+
+
+def directional_errors(student: StudentCalls, probe: Probe, grads, seed: int) -> dict[str, float]:
+    """Relative error of each parameter's directional derivative."""
+    rng = np.random.default_rng(seed)
+    errors = {}
+    for k, name in enumerate(PARAM_NAMES):
+        direction = rng.standard_normal(probe.params[k].shape)
+        loss_plus = loss_of_student_forward(student, probe, shifted(probe.params, k, EPSILON * direction))
+        loss_minus = loss_of_student_forward(student, probe, shifted(probe.params, k, -EPSILON * direction))
+        numeric = (loss_plus - loss_minus) / (2 * EPSILON)
+        analytic = float(np.sum(np.asarray(grads[k]) * direction))
+        errors[name] = rel_error(analytic, numeric)
+    return errors
+
+
+def wrong_directions(errors: dict[str, float]) -> list[str]:
+    return [name for name, error in errors.items() if not error <= GRADCHECK_TOLERANCE]

@@ -1,0 +1,68 @@
+"""The suites' view of the student: memoised calls that fail a check cleanly.
+
+Every call goes through the sandbox (a ``call(name, *args, **kwargs)``
+function returning a ``CallOutcome``); nothing here runs student code.
+"""
+
+from __future__ import annotations
+
+from grader.checks.structure import backward_problems, forward_problems
+from grader.probes import Probe
+from grader.sandbox.outcome import CallOutcome
+
+
+class CheckFailed(Exception):
+    """A check failed for a reason the student should read as it is."""
+
+
+def value_of(outcome: CallOutcome):
+    """The returned value, or a CheckFailed carrying the student-facing error."""
+    if not outcome.ok:
+        raise CheckFailed(outcome.error.message)
+    return outcome.value
+
+
+def require_no_problems(problems: list[str]) -> None:
+    """Fail with every contract problem listed, when there are any."""
+    if problems:
+        raise CheckFailed("; ".join(problems))
+
+
+class StudentCalls:
+    """Memoised calls into the student's process, shared by all checks."""
+
+    def __init__(self, call):
+        self._call = call
+        self._memo: dict[tuple, CallOutcome] = {}
+
+    def call(self, name: str, *args, **kwargs) -> CallOutcome:
+        return self._call(name, *args, **kwargs)
+
+    def _memoised(self, key: tuple, name: str, *args) -> CallOutcome:
+        if key not in self._memo:
+            self._memo[key] = self._call(name, *args)
+        return self._memo[key]
+
+    def forward(self, probe: Probe, as_list: bool = False) -> CallOutcome:
+        """The student's forward on a probe (inputs as an array, or a list)."""
+        inputs = list(probe.inputs) if as_list else probe.inputs
+        return self._memoised(("forward", probe.name, as_list), "forward",
+                              inputs, probe.h_prev, probe.C_prev, probe.params)
+
+    def forward_checked(self, probe: Probe, as_list: bool = False):
+        """The student's forward caches, or CheckFailed naming what is wrong."""
+        result = value_of(self.forward(probe, as_list))
+        require_no_problems(forward_problems(result, probe.T, probe.H, probe.V))
+        return result
+
+    def backward(self, probe: Probe, caches, source: str = "reference") -> CallOutcome:
+        """The student's backward on caches from ``source`` (normally the
+        reference's forward, so a forward bug never cascades into backward)."""
+        return self._memoised(("backward", probe.name, source), "backward",
+                              *caches, probe.targets, probe.params)
+
+    def backward_checked(self, probe: Probe, caches, source: str = "reference"):
+        """The student's ``(loss, grads)``, or CheckFailed naming what is wrong."""
+        result = value_of(self.backward(probe, caches, source))
+        require_no_problems(backward_problems(result, [p.shape for p in probe.params]))
+        return result

@@ -1,0 +1,65 @@
+"""The text report a student reads in a terminal: score and named bugs first,
+then every check, then (trimmed) what the submission printed."""
+
+from __future__ import annotations
+
+import textwrap
+
+from grader.report import Report
+
+WIDTH = 78
+
+
+def wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent)
+
+
+def status(test) -> str:
+    if test.passed:
+        return "PASS"
+    return "PART" if test.score > 0 else "FAIL"
+
+
+def render_bug(bug: dict) -> list[str]:
+    lines = [f"  * {bug['id']}: {bug['title']}",
+             wrap(bug["explanation"], "      "),
+             wrap("Fix: " + bug["fix"], "      ")]
+    evidence = bug.get("evidence_summary") or bug.get("evidence", {}).get("summary")
+    if evidence:
+        lines.append(wrap("Evidence: " + evidence, "      "))
+    return lines
+
+
+def render_text(report: Report) -> str:
+    """The whole text report."""
+    lines = [f"lstm-grader {'self-check' if report.suite == 'public' else 'grade'}: {report.submission}",
+             f"Score: {report.score:g} / {report.max_score:g}", ""]
+    if report.suite == "public":
+        lines += [wrap("This was the public self-check only: the hidden checks that decide "
+                       "your grade were NOT run.", ""), ""]
+    for error in report.errors:
+        lines.append(wrap("Problem: " + error, ""))
+    if report.errors:
+        lines.append("")
+    if report.bugs:
+        lines.append(f"Bugs found ({len(report.bugs)}):")
+        for bug in report.bugs:
+            lines += render_bug(bug)
+        lines.append("")
+    if report.unexplained:
+        lines.append("Something else is wrong:")
+        for finding in report.unexplained:
+            lines.append(wrap(finding.get("message", str(finding)), "  * ").replace("  *  ", "  * ", 1))
+        lines.append("")
+    if not report.bugs and not report.unexplained and report.score == report.max_score:
+        lines += ["No bugs found: every check passed.", ""]
+    lines.append("Checks:")
+    name_width = max((len(test.name) for test in report.tests), default=10)
+    for test in report.tests:
+        lines.append(f"  {status(test)}  {test.name:<{name_width}}  {test.score:g} / {test.max_score:g}")
+        if test.feedback:
+            lines.append(wrap(test.feedback, "        "))
+    if report.output.strip():
+        lines += ["", "Your code printed (trimmed):", textwrap.indent(report.output.rstrip(), "  | ")]
+    lines += ["", f"Graded in {report.duration_s:.2f} s."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,78 @@
+"""Grade one submission: sandbox, suite, diagnosis, report.
+
+The student's code runs only in the sandboxed child process; this process
+runs the suite with the reference, computes the scores and writes the report.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import __version__
+from grader.checks.expected import LiveReference
+from grader.checks.student import StudentCalls
+from grader.diagnosis import diagnose
+from grader.plugin import GradingPlugin
+from grader.points import points_for
+from grader.report import Report, score_checks
+from grader.runner import run_suite
+from grader.sandbox import Limits, StudentProcess
+from grader.submission import prepare
+
+
+@dataclass(frozen=True)
+class GradingOptions:
+    """How to grade: which suite, with which limits and points."""
+
+    suite: str = "hidden"  # "hidden" for grade, "public" for check
+    limits: Limits = field(default_factory=Limits)
+    points_file: Path | None = None
+
+
+def probeset_for(suite: str):
+    if suite == "hidden":
+        from grader.suites.hidden_probes import PROBESET
+    else:
+        from grader.suites.public_probes import PROBESET
+    return PROBESET
+
+
+def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Report:
+    """Grade ``submission`` (raises SubmissionError for unusable input)."""
+    started = time.perf_counter()
+    points = points_for(options.suite, options.points_file)
+    with tempfile.TemporaryDirectory(prefix="lstm-grader-") as workdir:
+        source, notes = prepare(Path(submission), Path(workdir))
+        with StudentProcess(source, options.limits) as student:
+            plugin = GradingPlugin(StudentCalls(student.call), LiveReference(), probeset_for(options.suite))
+            run_suite(plugin)
+            diagnosis = diagnose(student.call).to_json()
+            output = student.output
+            isolation = list(student.isolation)
+            load_error = student.load_error
+
+    errors = list(notes)
+    if load_error is not None:
+        errors.append(load_error.message + (f"\n{load_error.traceback}" if load_error.traceback else ""))
+    errors += [f"internal grader error in {o.name}: {o.internal_error}" for o in plugin.outcomes if o.internal_error]
+    errors += [f"internal grader error: {e}" for e in plugin.collection_errors]
+    tests = score_checks(plugin.outcomes, points)
+    training = plugin.context.get("training")
+    return Report(
+        submission=str(submission),
+        suite=options.suite,
+        score=round(sum(t.score for t in tests), 2),
+        max_score=round(sum(t.max_score for t in tests), 2),
+        tests=tests,
+        bugs=diagnosis["bugs"],
+        unexplained=diagnosis["unexplained"],
+        errors=errors,
+        duration_s=round(time.perf_counter() - started, 3),
+        output=output,
+        training={"validation": training.validation, "training": training.training} if training else {},
+        isolation=isolation,
+        grader_version=__version__,
+    )

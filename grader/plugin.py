@@ -1,0 +1,117 @@
+"""The pytest plugin through which the grader runs a suite and reads outcomes.
+
+pytest does the test running; this plugin hands each test its fixtures (the
+student's functions behind the sandbox, the expected values, a partial-credit
+recorder) and collects every outcome from pytest's reports, never from text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from grader.checks.student import CheckFailed, StudentCalls
+
+
+@dataclass
+class CheckOutcome:
+    """What one check of a suite gave: pass or fail, credit, feedback."""
+
+    name: str
+    passed: bool
+    credit: float  # 0..1, the share of the check's points earned
+    feedback: str = ""
+    internal_error: str = ""  # a fault of the grader, never of the student
+
+
+class Credit:
+    """Lets a check award partial credit (a share between 0 and 1)."""
+
+    def __init__(self, record_property):
+        self._record = record_property
+
+    def award(self, share: float) -> None:
+        self._record("credit", max(0.0, min(1.0, float(share))))
+
+
+@dataclass
+class GradingPlugin:
+    """Provides the suites' fixtures and records each check's outcome."""
+
+    student: StudentCalls
+    expected: object
+    probeset: object
+    context: dict = field(default_factory=dict)
+    outcomes: list[CheckOutcome] = field(default_factory=list)
+    collection_errors: list[str] = field(default_factory=list)
+
+    @pytest.fixture(name="student")
+    def _student(self):
+        return self.student
+
+    @pytest.fixture(name="expected")
+    def _expected(self):
+        return self.expected
+
+    @pytest.fixture(name="probeset")
+    def _probeset(self):
+        return self.probeset
+
+    @pytest.fixture(name="grading_context")
+    def _grading_context(self):
+        return self.context
+
+    @pytest.fixture(name="credit")
+    def _credit(self, record_property):
+        return Credit(record_property)
+
+    def pytest_generate_tests(self, metafunc):
+        """One check per sequence probe and per clip case of the probe set."""
+        if "sequence_case" in metafunc.fixturenames:
+            metafunc.parametrize("sequence_case", list(self.probeset.sequences))
+        if "clip_case" in metafunc.fixturenames:
+            metafunc.parametrize("clip_case", list(self.probeset.clip_cases))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        """Turn a CheckFailed (or pytest.fail) into plain feedback text."""
+        outcome = yield
+        report = outcome.get_result()
+        if call.when != "call" or call.excinfo is None:
+            return
+        if call.excinfo.errisinstance((CheckFailed, pytest.fail.Exception)):
+            report.feedback = str(call.excinfo.value)
+        else:
+            report.internal_error = call.excinfo.exconly()
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or (report.when == "setup" and report.failed):
+            self.outcomes.append(self._outcome(report))
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {report.longreprtext}")
+
+    @staticmethod
+    def _outcome(report) -> CheckOutcome:
+        properties = dict(report.user_properties)
+        passed = report.passed
+        credit = properties.get("credit", 1.0 if passed else 0.0)
+        internal = getattr(report, "internal_error", "")
+        if report.when == "setup":
+            internal = report.longreprtext
+        return CheckOutcome(
+            name=check_name(report.nodeid),
+            passed=passed,
+            credit=credit if passed or credit < 1.0 else 0.0,
+            feedback=getattr(report, "feedback", ""),
+            internal_error=internal,
+        )
+
+
+def check_name(nodeid: str) -> str:
+    """``test_forward.py::test_values[T=1]`` -> ``forward/values[T=1]``."""
+    path, _, function = nodeid.partition("::")
+    module = path.rsplit("/", 1)[-1].removesuffix(".py").removeprefix("test_")
+    return f"{module}/{function.removeprefix('test_')}"

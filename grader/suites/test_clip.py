@@ -1,0 +1,25 @@
+"""clip_and_update: each case is built so that one rule of the contract decides it."""
+
+from grader.checks.student import CheckFailed, value_of
+from grader.checks.values import compare_gradients
+
+DEFAULTS = {"lr": 1e-2, "max_norm": 0.25}
+RULES = {
+    "clips_above_max_norm": "when the global norm exceeds max_norm, every gradient is scaled by "
+                            "max_norm / (total_norm + 1e-6)",
+    "keeps_gradients_below_max_norm": "when the global norm is below max_norm, the gradients are "
+                                      "used as they are",
+    "uses_one_global_norm": "the norm is ONE norm over all 10 gradients together, not one per parameter",
+    "scales_with_lr": "the step is params - lr * grads (plain gradient descent, scaled by lr)",
+    "uses_the_default_arguments": "called without lr and max_norm, the defaults lr = 1e-2 and "
+                                  "max_norm = 0.25 apply",
+}
+
+
+def test_clip_and_update(clip_case, student, expected, probeset):
+    case = probeset.clip_cases[clip_case]
+    result = value_of(student.call("clip_and_update", case.params, case.grads, **case.kwargs))
+    want = expected.clip_and_update(case.params, case.grads, **{**DEFAULTS, **case.kwargs})
+    _, message = compare_gradients(result, want)
+    if message:
+        raise CheckFailed(f"the returned parameters are wrong: {RULES[clip_case]}")
