@@ -1,0 +1,181 @@
+"""Packaging: a regular (non-editable) install works, and CI runs the test
+command that README.md gives.
+
+The wheel is built once per run from a copy of the source tree (so the
+checkout gets no build/ or egg-info litter), then installed on its own into a
+temporary folder and used from a directory away from the checkout. About
+8 s; marked ``packaging`` (runs by default; ``-m "not packaging"`` skips it).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from conftest import REPO_ROOT
+
+pytestmark = pytest.mark.packaging
+
+# Folders of the source tree that are never part of the package.
+IGNORED = (".git", ".venv", ".ci-venv", "build", "dist", "__pycache__", "*.egg-info",
+           ".pytest_cache", "*.pyc", "loss.png")
+# Source folder -> folder inside the wheel.
+PACKAGE_FOLDERS = {"grader": "grader", "solutions": "grader/solutions", "exercises": "grader/exercises"}
+
+
+def _run(command, **kwargs):
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, **kwargs)
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, command))} failed ({result.returncode}):\n"
+        f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    source = tmp_path_factory.mktemp("source") / "lstm-autograder"
+    shutil.copytree(REPO_ROOT, source, ignore=shutil.ignore_patterns(*IGNORED))
+    out = tmp_path_factory.mktemp("wheel")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check",
+          "-q", "-w", str(out), str(source)])
+    (path,) = out.glob("lstm_autograder-*.whl")
+    return path
+
+
+@pytest.fixture(scope="module")
+def wheel_names(wheel) -> set[str]:
+    with zipfile.ZipFile(wheel) as archive:
+        return set(archive.namelist())
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """The wheel installed with pip into a folder of its own (dependencies
+    come from the running environment)."""
+    target = tmp_path_factory.mktemp("installed")
+    _run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index",
+          "--disable-pip-version-check", "-q", "--target", str(target), str(wheel)])
+    return target
+
+
+def _env_for(installed: Path, tmp_path: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(installed), MPLBACKEND="Agg", MPLCONFIGDIR=str(tmp_path))
+    env.pop("PYTHONSAFEPATH", None)
+    return env
+
+
+def test_the_wheel_holds_the_reference_the_exercise_and_the_cli(wheel_names):
+    for name in ("grader/__init__.py", "grader/cli.py", "grader/exercise.py",
+                 "grader/solutions/__init__.py", "grader/solutions/lstm.py",
+                 "grader/exercises/__init__.py", "grader/exercises/lstm.py"):
+        assert name in wheel_names, f"{name} is missing from the wheel"
+    entry_points = next(n for n in wheel_names if n.endswith(".dist-info/entry_points.txt"))
+    assert entry_points
+
+
+def test_every_package_folder_of_the_source_tree_is_in_the_wheel(wheel_names):
+    """A folder under grader/ with .py files that is not listed in
+    pyproject.toml's ``packages`` would silently be left out of the wheel."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    data_globs = [g for globs in pyproject["tool"]["setuptools"].get("package-data", {}).values()
+                  for g in globs]
+    missing = []
+    for folder, inside in PACKAGE_FOLDERS.items():
+        for path in sorted((REPO_ROOT / folder).rglob("*")):
+            relative = path.relative_to(REPO_ROOT / folder)
+            if not path.is_file() or any(
+                    fnmatch.fnmatch(part, pattern) for part in relative.parts for pattern in IGNORED):
+                continue
+            if path.suffix == ".py" or any(fnmatch.fnmatch(path.name, g) for g in data_globs):
+                name = f"{inside}/{relative.as_posix()}"
+                if name not in wheel_names:
+                    missing.append(name)
+    assert not missing, (
+        "not in the wheel (add the package to [tool.setuptools] packages in pyproject.toml, "
+        "and give it an __init__.py): " + ", ".join(missing))
+
+
+def test_the_installed_wheel_works_away_from_the_checkout(installed, tmp_path):
+    code = (
+        "import grader, grader.solutions.lstm as ref, grader.exercises.lstm as ex\n"
+        "from grader import exercise\n"
+        "print(grader.__file__); print(ref.__file__); print(ex.__file__)\n"
+        "assert exercise.is_up_to_date()\n"
+        "p = ref.init_lstm(3, 4)\n"
+        "assert len(p) == 10\n"
+    )
+    result = _run([sys.executable, "-c", code], cwd=tmp_path, env=_env_for(installed, tmp_path))
+    for line in result.stdout.split():
+        assert Path(line).resolve().is_relative_to(installed.resolve()), line
+    _run([sys.executable, "-m", "grader.exercise", "--check"], cwd=tmp_path,
+         env=_env_for(installed, tmp_path))
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_the_console_script_of_the_installed_wheel(installed, tmp_path, flag):
+    script = installed / "bin" / "lstm-grader"
+    assert script.is_file()
+    result = _run([str(script), flag], cwd=tmp_path, env=_env_for(installed, tmp_path))
+    if flag == "--version":
+        assert re.search(r"lstm-grader, version \d+\.\d+", result.stdout), result.stdout
+    else:
+        assert "Usage: lstm-grader" in result.stdout
+
+
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_the_console_script_of_this_environment(tmp_path, flag):
+    script = Path(sys.executable).parent / "lstm-grader"
+    if not script.exists():
+        script = shutil.which("lstm-grader")
+    assert script, "lstm-grader is not installed in this environment"
+    result = _run([str(script), flag], cwd=tmp_path)
+    expected = "lstm-grader, version" if flag == "--version" else "Usage: lstm-grader"
+    assert expected in result.stdout
+
+
+# --------------------------------------------------------------------------
+# README.md and .ci/run give the same test command
+# --------------------------------------------------------------------------
+
+
+def _ci_test_command() -> str:
+    script = (REPO_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    match = re.search(r'^TEST_CMD="([^"]+)"$', script, flags=re.M)
+    assert match, ".ci/run must define TEST_CMD=\"...\""
+    assert re.search(r'^\$TEST_CMD( "\$@")?$', script, flags=re.M), ".ci/run must run $TEST_CMD"
+    return match.group(1)
+
+
+def test_readme_and_ci_run_the_same_test_command():
+    command = _ci_test_command()
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.S)
+    assert any(line.strip() == command for block in blocks for line in block.splitlines()), (
+        f"README.md must show the test command `{command}` of .ci/run in a sh block")
+    assert any(line.strip() == ".ci/run" for block in blocks for line in block.splitlines())
+    assert command.split()[:3] == ["python", "-m", "pytest"]
+
+
+def test_ci_run_is_an_executable_bash_script_with_the_test_extra():
+    path = REPO_ROOT / ".ci" / "run"
+    assert os.access(path, os.X_OK)
+    script = path.read_text(encoding="utf-8")
+    assert script.startswith("#!/usr/bin/env bash\n")
+    assert 'pip install -e ".[test]"' in script
+    assert "MPLBACKEND=Agg" in script
+    assert re.search(r'"\$status" -eq 5', script), "exit code 5 (no tests) must fail CI"
+    assert shutil.which("bash") is None or subprocess.run(
+        ["bash", "-n", str(path)], capture_output=True).returncode == 0
