@@ -1,0 +1,167 @@
+"""Which isolation the child gets here, and the command line that starts it.
+
+What each platform gets (``StudentProcess.isolation`` lists the layers that
+are really active; a ``"degraded: ..."`` entry plus a RuntimeWarning flags
+anything missing):
+
+* **Linux, grader runs as root** (this machine): ``unshare --net --mount --pid``
+  from util-linux.  No network (only a down ``lo``), a private mount namespace
+  in which the grader package, the reference solution, the project tree, the
+  homes, ``/run`` and the grader's cwd are covered by empty tmpfs mounts and
+  everything but the scratch dir (bound on ``/tmp``) is read-only, a PID
+  namespace (everything the student started dies with the child), the worker
+  runs as ``nobody`` without capabilities and with ``no_new_privs``, rlimits
+  (AS, CPU, FSIZE, CORE, NPROC), import scrub and audit hook.
+* **Linux, non-root, unprivileged user namespaces allowed**: the same through
+  ``unshare --user --map-root-user``, except that the worker keeps the
+  grader's uid (it cannot become ``nobody``); it drops every capability
+  instead.  Not exercised by the test-suite on this machine (it runs as root).
+* **Linux without namespaces** (blocked by AppArmor, seccomp, a container):
+  degrade to rlimits + import scrub + audit hook.  The network is reachable
+  and files are protected only by permissions and the (bypassable) hook.
+* **macOS**: as Linux without namespaces, and the kernel does not enforce
+  ``RLIMIT_AS``, so memory is not limited.
+* **Windows**: refused (RuntimeError): the transport passes pipe fds by
+  number and the limits need the ``resource`` module.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import site
+import subprocess
+import sys
+import sysconfig
+import threading
+import warnings
+from dataclasses import dataclass, field
+
+_SYSTEM = ("/", "/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/proc",
+           "/sys", "/tmp", "/var", "/boot")
+_ALWAYS_HIDE = ("/home", "/root", "/run", "/srv", "/mnt", "/media", "/opt")
+_NS_FLAGS = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
+
+_mode_lock = threading.Lock()
+_mode_cache: dict = {}
+
+
+@dataclass
+class Plan:
+    """How to start one child: command prefix, what to hide, expected layers."""
+
+    prefix: list
+    namespaces: bool
+    drop_uid: bool
+    hide: list
+    hide_import: list
+    keep: list
+    warnings: list = field(default_factory=list)
+
+
+def namespace_prefix():
+    """The ``unshare`` command prefix that works here (probed once), or (None, reason)."""
+    with _mode_lock:
+        if "result" not in _mode_cache:
+            _mode_cache["result"] = _probe()
+        return _mode_cache["result"]
+
+
+def _probe():
+    if not sys.platform.startswith("linux"):
+        return None, f"no namespaces on {sys.platform}"
+    unshare = shutil.which("unshare", path="/usr/bin:/bin:/usr/sbin:/sbin")
+    if unshare is None:
+        return None, "util-linux 'unshare' not found"
+    candidates = [[unshare] + _NS_FLAGS] if os.geteuid() == 0 else []
+    candidates.append([unshare, "--user", "--map-root-user"] + _NS_FLAGS)
+    for prefix in candidates:
+        try:
+            done = subprocess.run(prefix + ["/bin/true"], stdin=subprocess.DEVNULL, capture_output=True, timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return prefix, ""
+    return None, "unshare is not permitted here (user namespaces blocked?)"
+
+
+def _is_under(path, root):
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def keep_paths() -> list:
+    """What the child must still see: the Python installation, the venv, site-packages."""
+    keep = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+            os.path.dirname(os.path.realpath(sys.executable))}
+    keep.update(site.getsitepackages() if hasattr(site, "getsitepackages") else [])
+    keep.update(v for k, v in sysconfig.get_paths().items() if k in ("stdlib", "platstdlib", "purelib", "platlib"))
+    out = set()
+    for path in keep:
+        if path and os.path.isdir(path):
+            out.add(path)
+            out.add(os.path.realpath(path))
+    return sorted(out)
+
+
+def secret_paths(extra=()) -> tuple:
+    """(paths to cover in the mount namespace, paths the import scrub and audit hook refuse)."""
+    strict = set()
+    for name in ("grader", "grader.solutions"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is not None and spec.origin:
+            strict.add(os.path.dirname(os.path.realpath(spec.origin)))
+    hide = set(strict)
+    for pkg in list(strict):
+        project = os.path.dirname(pkg)
+        if os.path.exists(os.path.join(project, "pyproject.toml")):
+            hide.add(project)  # source tree: tests, .git (the solution's history), build/, ...
+    hide.update(p for p in _ALWAYS_HIDE if os.path.exists(p))
+    hide.add(os.getcwd())
+    hide.update(os.path.realpath(str(p)) for p in extra)
+    system = {os.path.realpath(s) for s in _SYSTEM}
+    hide = sorted(p for p in hide if not any(_is_under(s, p) for s in system))
+    # the hook sees every file open, including the stdlib: refuse only what leads to no kept path
+    keep = keep_paths()
+    audit = set(strict) | {os.path.realpath(str(p)) for p in extra}
+    for path in hide:
+        audit.update(_expand(path, keep))
+    return hide, sorted(audit)
+
+
+def _expand(path, keep, depth=0):
+    """``path`` itself if no kept path is below it, else its children that lead to none."""
+    if not any(_is_under(k, path) and k != path for k in keep):
+        return [] if any(_is_under(path, k) for k in keep) else [path]
+    if depth > 8 or not os.path.isdir(path):
+        return []
+    out = []
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return []
+    for name in names:
+        out += _expand(os.path.join(path, name), keep, depth + 1)
+    return out
+
+
+def plan(extra_hide=(), namespaces=None) -> Plan:
+    """Decide the isolation for a new child; ``namespaces=False`` forces the degraded mode."""
+    if sys.platform == "win32":
+        raise RuntimeError("the student sandbox needs a POSIX system (Linux for full isolation)")
+    hide, audit = secret_paths(extra_hide)
+    notes = []
+    prefix, reason = (None, "namespaces switched off") if namespaces is False else namespace_prefix()
+    if prefix is None:
+        notes.append(f"degraded: no network/mount/pid namespaces ({reason}); the network is reachable "
+                     "and files are protected only by permissions and the audit hook")
+    if sys.platform == "darwin":
+        notes.append("degraded: macOS does not enforce RLIMIT_AS, memory is not limited")
+    for note in notes:
+        warnings.warn(f"student sandbox {note}", RuntimeWarning, stacklevel=3)
+    return Plan(prefix=list(prefix or []), namespaces=prefix is not None,
+                drop_uid=prefix is not None and os.geteuid() == 0 and "--user" not in prefix,
+                hide=hide, hide_import=audit, keep=keep_paths(), warnings=notes)

@@ -1,0 +1,224 @@
+"""Wire format between the grader and the student's process: plain data only.
+
+Why not pickle: unpickling runs code chosen by whoever wrote the bytes, and the
+child is untrusted.  This module turns a value tree into one *frame*::
+
+    b"LSTM" | u32 header length | u64 payload length | header (JSON) | payload
+
+The header is ``{"msg": <message tree>, "arrays": [[dtype, shape, offset, nbytes], ...]}``.
+Scalars (None, bool, int, float, str) are stored as JSON values; every
+container is a one-key JSON object, so tuples and lists stay distinct:
+``{"L": [...]}`` list, ``{"T": [...]}`` tuple, ``{"D": [[key, value], ...]}``
+dict with str keys, ``{"A": n}`` the n-th array.  An array's raw C-order bytes
+live in the payload; its dtype must match ``[<>|=][biufc][0-9]+`` (numeric
+only, never object) before ``np.dtype`` even sees it.  Raw bytes instead of
+``.npy`` because ``np.load`` costs ~20 us per array and a forward pass returns
+~100 of them.
+
+NumPy scalars become Python ``bool``/``int``/``float``; complex NumPy scalars
+become 0-d arrays; ndarray subclasses (matrix, masked) become plain ndarrays.
+
+Decoding anything malformed raises :class:`ProtocolError`; values that are
+not plain data raise :class:`NotPlainData` when encoding.  This file must stay
+importable on its own (stdlib + numpy): the sandbox copies it into the child,
+where the ``grader`` package is deliberately not importable.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import struct
+
+import numpy as np
+
+MAGIC = b"LSTM"
+PREFIX = struct.Struct(">4sIQ")  # magic, header length, payload length
+MAX_HEADER = 64 * 1024 * 1024
+MAX_DEPTH = 64
+_DTYPE_RE = re.compile(r"^[<>|=][biufc](1|2|4|8|16)$")
+
+
+class ProtocolError(Exception):
+    """A frame that is not what this protocol allows (the peer is broken or hostile)."""
+
+
+class NotPlainData(Exception):
+    """A value that cannot cross the process boundary (object arrays, classes, ...)."""
+
+
+# ----------------------------------------------------------------------------- encode
+
+
+def encode(msg, *, max_items: int = 200_000, max_bytes: int = 256 * 1024 * 1024) -> bytes:
+    """One frame for ``msg``; raises NotPlainData (with a readable reason) if it cannot."""
+    arrays: list = []
+    chunks: list = []
+    state = {"items": 0, "bytes": 0}
+
+    def walk(x, depth):
+        if depth > MAX_DEPTH:
+            raise NotPlainData(f"is nested more than {MAX_DEPTH} levels deep")
+        state["items"] += 1
+        if state["items"] > max_items:
+            raise NotPlainData(f"holds more than {max_items} values; return NumPy arrays instead of long lists")
+        t = type(x)
+        if x is None or t is bool or t is int or t is str:
+            return x
+        if t is float:
+            return x
+        if isinstance(x, np.generic):
+            kind = x.dtype.kind
+            if kind == "b":
+                return bool(x)
+            if kind in "iu":
+                return int(x)
+            if kind == "f":
+                return float(x)
+            if kind == "c":
+                x = np.asarray(x)
+            else:
+                raise NotPlainData(f"contains a NumPy scalar of dtype {x.dtype}, which is not a number")
+        if isinstance(x, np.ndarray):
+            x = np.asarray(x)  # drop subclasses (matrix, masked array)
+            if x.dtype.kind not in "biufc" or x.dtype.hasobject:
+                raise NotPlainData(f"contains a NumPy array of dtype {x.dtype}; only numeric arrays can be graded")
+            data = x.tobytes(order="C")
+            state["bytes"] += len(data)
+            if state["bytes"] > max_bytes:
+                raise NotPlainData(f"is larger than {max_bytes // (1024 * 1024)} MB")
+            arrays.append([x.dtype.str, list(x.shape), state["bytes"] - len(data), len(data)])
+            chunks.append(data)
+            return {"A": len(arrays) - 1}
+        if t is list or t is tuple:
+            return {"L" if t is list else "T": [walk(v, depth + 1) for v in x]}
+        if t is dict:
+            out = []
+            for k, v in x.items():
+                if type(k) is not str:
+                    raise NotPlainData("contains a dict whose keys are not all strings")
+                out.append([k, walk(v, depth + 1)])
+            return {"D": out}
+        # subclasses of the plain scalars (bool cannot be subclassed)
+        if isinstance(x, str):
+            return str.__str__(x)
+        if isinstance(x, int):
+            return int.__index__(x)
+        if isinstance(x, float):
+            return float.__float__(x)
+        raise NotPlainData(f"contains a {t.__name__} object, which is not plain data "
+                           "(only numbers, strings, NumPy arrays and lists/tuples/dicts of them)")
+
+    tree = walk(msg, 0)
+    header = json.dumps({"msg": tree, "arrays": arrays}, separators=(",", ":")).encode()
+    payload = b"".join(chunks)
+    return PREFIX.pack(MAGIC, len(header), len(payload)) + header + payload
+
+
+# ----------------------------------------------------------------------------- decode
+
+
+def frame_size(prefix: bytes, max_bytes: int) -> int:
+    """Total length of the frame that starts with these PREFIX.size bytes."""
+    magic, hlen, plen = PREFIX.unpack(prefix)
+    if magic != MAGIC:
+        raise ProtocolError("bad magic")
+    if hlen > MAX_HEADER or hlen + plen > max_bytes:
+        raise ProtocolError(f"frame of {hlen + plen} bytes exceeds the limit of {max_bytes}")
+    return PREFIX.size + hlen + plen
+
+
+def _reject_constant(name):
+    raise ProtocolError(f"unexpected JSON constant {name}")
+
+
+def decode(frame: bytes):
+    """The message of one complete frame; only plain data comes out."""
+    magic, hlen, plen = PREFIX.unpack_from(frame)
+    if magic != MAGIC or len(frame) != PREFIX.size + hlen + plen:
+        raise ProtocolError("frame length mismatch")
+    try:
+        header = json.loads(frame[PREFIX.size:PREFIX.size + hlen].decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise ProtocolError(f"header is not valid JSON: {exc}") from None
+    if type(header) is not dict or set(header) != {"msg", "arrays"} or type(header["arrays"]) is not list:
+        raise ProtocolError("header has the wrong shape")
+    payload = memoryview(frame)[PREFIX.size + hlen:]
+    arrays = [_array(meta, payload) for meta in header["arrays"]]
+    return _tree(header["msg"], arrays, 0)
+
+
+def _array(meta, payload) -> np.ndarray:
+    if type(meta) is not list or len(meta) != 4:
+        raise ProtocolError("bad array description")
+    dtype, shape, offset, nbytes = meta
+    if type(dtype) is not str or not _DTYPE_RE.match(dtype):
+        raise ProtocolError(f"dtype {dtype!r} is not allowed")
+    if type(shape) is not list or len(shape) > 32 or any(type(n) is not int or n < 0 for n in shape):
+        raise ProtocolError("bad array shape")
+    if type(offset) is not int or type(nbytes) is not int or offset < 0 or offset + nbytes > len(payload):
+        raise ProtocolError("array bytes out of range")
+    dt = np.dtype(dtype)
+    if dt.hasobject or math.prod(shape) * dt.itemsize != nbytes:
+        raise ProtocolError("array size does not match its shape and dtype")
+    flat = np.frombuffer(payload, dtype=dt, count=math.prod(shape), offset=offset)
+    return flat.reshape(shape).copy()
+
+
+def _tree(node, arrays, depth):
+    if depth > MAX_DEPTH:
+        raise ProtocolError("nested too deeply")
+    t = type(node)
+    if node is None or t is bool or t is int or t is float or t is str:
+        return node
+    if t is not dict or len(node) != 1:
+        raise ProtocolError("unexpected JSON value")
+    (tag, body), = node.items()
+    if tag in ("L", "T") and type(body) is list:
+        items = [_tree(v, arrays, depth + 1) for v in body]
+        return items if tag == "L" else tuple(items)
+    if tag == "D" and type(body) is list:
+        out = {}
+        for pair in body:
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise ProtocolError("bad dict entry")
+            out[pair[0]] = _tree(pair[1], arrays, depth + 1)
+        return out
+    if tag == "A" and type(body) is int and 0 <= body < len(arrays):
+        return arrays[body]
+    raise ProtocolError(f"unknown node {tag!r}")
+
+
+# ----------------------------------------------------------------------------- blocking I/O (child side)
+
+
+def read_frame(fd: int, max_bytes: int):
+    """Read one frame from a blocking fd and decode it; None at end of file."""
+    import os
+
+    def read_exact(n):
+        buf = bytearray()
+        while len(buf) < n:
+            chunk = os.read(fd, min(n - len(buf), 1 << 20))
+            if not chunk:
+                return None
+            buf += chunk
+        return bytes(buf)
+
+    prefix = read_exact(PREFIX.size)
+    if prefix is None:
+        return None
+    rest = read_exact(frame_size(prefix, max_bytes) - PREFIX.size)
+    if rest is None:
+        return None
+    return decode(prefix + rest)
+
+
+def write_frame(fd: int, frame: bytes) -> None:
+    """Write a whole frame to a blocking fd."""
+    import os
+
+    view = memoryview(frame)
+    while view:
+        view = view[os.write(fd, view):]

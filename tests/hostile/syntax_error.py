@@ -1,0 +1,5 @@
+import numpy as np
+
+
+def forward(inputs, h_prev, C_prev, p)
+    return None
