@@ -1,0 +1,331 @@
+"""The error model: the reference LSTM with one switch per catalogued bug.
+
+Each switch names a decision a student makes while writing the code (which
+index, which derivative, which slice); its first variant is the contract's,
+the others are mistakes students really make. ``BUG_OF`` maps a (switch,
+variant) pair to the catalogue id it shows. A combination of switches is a
+plain dict ``{switch: variant}``; switches left out take their first variant.
+
+The models are written for clarity, not speed: a diagnosis evaluates them a
+few hundred times on tiny probes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+Switches = dict  # {switch name: variant}
+
+FORWARD_SWITCHES = {
+    "concat": ("h-first", "x-first"),
+    "stored": ("both", "h-missing", "C-missing", "neither"),
+    "carried": ("both", "neither", "h-not-carried", "C-not-carried"),
+    "cell": ("f*C+i*g", "no-forget", "gates-swapped", "no-input"),
+    "h_tanh": ("tanh", "missing"),
+    "act_f": ("sigmoid", "tanh"),
+    "act_i": ("sigmoid", "tanh"),
+    "act_g": ("tanh", "sigmoid"),
+    "act_o": ("sigmoid", "tanh"),
+    "pre_f": ("activation", "pre-activation"),
+    "pre_i": ("activation", "pre-activation"),
+    "pre_g": ("activation", "pre-activation"),
+    "pre_o": ("activation", "pre-activation"),
+    "softmax": ("stable", "naive"),
+}
+
+BACKWARD_SWITCHES = {
+    "softmax_grad": ("y-target", "y", "target-y", "minus-one-at-prediction"),
+    "h_index": ("h[t+1]", "h[t]"),
+    "c_index_do": ("C[t+1]", "C[t]"),
+    "c_index_dC": ("C[t+1]", "C[t]"),
+    "c_prev_index": ("C[t]", "C[t-1]"),
+    "tanh_twice": ("once", "twice"),
+    "o_deriv": ("o(1-o)", "sigmoid'(o)"),
+    "i_deriv": ("i(1-i)", "sigmoid'(i)"),
+    "g_deriv": ("1-g^2", "1-tanh(g)^2"),
+    "f_deriv": ("f(1-f)", "sigmoid(f)", "f", "none", "sigmoid'(f)"),
+    "h_carry": ("dz[:H]", "none", "dz[H:]"),
+    "c_carry": ("dC*f", "none", "dC"),
+    "clip": ("none", "clipped"),
+    "loss_scale": ("sum", "mean-over-V", "mean-over-T", "mean-over-V-and-T"),
+    "loss_eps": ("1e-12", "none"),
+}
+
+CLIP_SWITCHES = {
+    "norm": ("global", "elementwise", "per-parameter", "none"),
+    "coef": ("max/(norm+eps)", "norm/max", "max", "1/norm"),
+    "always": ("when-above", "always"),
+    "sign": ("descent", "ascent"),
+    "lr": ("lr", "one", "0.01"),
+}
+
+SWITCHES = {"forward": FORWARD_SWITCHES, "backward": BACKWARD_SWITCHES, "clip_and_update": CLIP_SWITCHES}
+
+BUG_OF = {
+    ("concat", "x-first"): "forward/concat-order",
+    **{("stored", v): "forward/initial-state-not-stored" for v in FORWARD_SWITCHES["stored"][1:]},
+    **{("carried", v): "forward/state-not-carried" for v in FORWARD_SWITCHES["carried"][1:]},
+    **{("cell", v): "forward/cell-update" for v in FORWARD_SWITCHES["cell"][1:]},
+    ("h_tanh", "missing"): "forward/hidden-missing-tanh",
+    **{(f"act_{gate}", FORWARD_SWITCHES[f"act_{gate}"][1]): "forward/gate-activation" for gate in "figo"},
+    **{(f"pre_{gate}", "pre-activation"): "forward/pre-activation-stored" for gate in "figo"},
+    ("softmax", "naive"): "forward/unstable-softmax",
+    **{("softmax_grad", v): "backward/softmax-gradient" for v in BACKWARD_SWITCHES["softmax_grad"][1:]},
+    ("h_index", "h[t]"): "backward/hidden-state-off-by-one",
+    ("c_index_do", "C[t]"): "backward/cell-state-off-by-one",
+    ("c_index_dC", "C[t]"): "backward/cell-state-off-by-one",
+    ("c_prev_index", "C[t-1]"): "backward/previous-cell-index",
+    ("tanh_twice", "twice"): "backward/tanh-applied-twice",
+    ("o_deriv", "sigmoid'(o)"): "backward/output-gate-derivative-of-output",
+    ("i_deriv", "sigmoid'(i)"): "backward/input-gate-derivative-of-output",
+    ("g_deriv", "1-tanh(g)^2"): "backward/candidate-derivative-of-output",
+    **{("f_deriv", v): "backward/forget-gate-no-derivative" for v in ("sigmoid(f)", "f", "none")},
+    ("f_deriv", "sigmoid'(f)"): "backward/forget-gate-derivative-of-output",
+    ("h_carry", "none"): "backward/no-hidden-carry",
+    ("h_carry", "dz[H:]"): "backward/hidden-carry-wrong-slice",
+    ("c_carry", "none"): "backward/no-cell-carry",
+    ("c_carry", "dC"): "backward/cell-carry-missing-forget",
+    ("clip", "clipped"): "backward/gradients-clipped",
+    **{("loss_scale", v): "backward/loss-averaged" for v in BACKWARD_SWITCHES["loss_scale"][1:]},
+    ("loss_eps", "none"): "backward/loss-no-epsilon",
+    ("norm", "elementwise"): "clip/elementwise",
+    ("norm", "per-parameter"): "clip/per-parameter-norm",
+    ("norm", "none"): "clip/not-applied",
+    ("always", "always"): "clip/always-rescales",
+    **{("coef", v): "clip/wrong-coefficient" for v in CLIP_SWITCHES["coef"][1:]},
+    ("sign", "ascent"): "update/wrong-sign",
+    **{("lr", v): "update/learning-rate-ignored" for v in CLIP_SWITCHES["lr"][1:]},
+}
+
+
+def variant(switches: Switches, function: str, name: str) -> str:
+    """The variant of one switch, defaulting to the contract's."""
+    return switches.get(name, SWITCHES[function][name][0])
+
+
+def bugs_of(switches: Switches) -> list[tuple[str, str]]:
+    """The (switch, variant) pairs of a combination that are mistakes."""
+    return [(name, value) for name, value in sorted(switches.items()) if (name, value) in BUG_OF]
+
+
+# ---------------------------------------------------------------- nonlinearities
+
+def sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def sigmoid_derivative_of(x):
+    """sigmoid'(x): right on a pre-activation, wrong on a stored gate value."""
+    s = sigmoid(x)
+    return s * (1.0 - s)
+
+
+def stable_softmax(v):
+    e = np.exp(v - np.max(v))
+    return e / np.sum(e)
+
+
+def naive_softmax(v):
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(v)
+        return e / np.sum(e)
+
+
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": np.tanh}
+
+
+# ---------------------------------------------------------------- forward
+
+def forward_model(inputs, h_prev, C_prev, p, s: Switches):
+    """The nine lists a ``forward`` with the switched-on bugs returns."""
+    get = lambda name: variant(s, "forward", name)  # noqa: E731
+    W_f, W_i, W_g, W_o, W_v, b_f, b_i, b_g, b_o, b_v = p
+    carried = get("carried")
+    lists = {name: [] for name in ("z", "f", "i", "g", "o", "v", "y")}
+    h_s, C_s = [h_prev], [C_prev]
+    for x in inputs:
+        h_before = h_prev if carried in ("neither", "h-not-carried") else h_s[-1]
+        C_before = C_prev if carried in ("neither", "C-not-carried") else C_s[-1]
+        z = np.vstack((h_before, x)) if get("concat") == "h-first" else np.vstack((x, h_before))
+        gates = {}
+        for gate, W, b in (("f", W_f, b_f), ("i", W_i, b_i), ("g", W_g, b_g), ("o", W_o, b_o)):
+            pre = W @ z + b
+            gates[gate] = ACTIVATIONS[get(f"act_{gate}")](pre)
+            stored = pre if get(f"pre_{gate}") == "pre-activation" else gates[gate]
+            lists[gate].append(stored)
+        C = cell_update(gates, C_before, get("cell"))
+        h = gates["o"] * (np.tanh(C) if get("h_tanh") == "tanh" else C)
+        v = W_v @ h + b_v
+        y = stable_softmax(v) if get("softmax") == "stable" else naive_softmax(v)
+        lists["z"].append(z)
+        lists["v"].append(v)
+        lists["y"].append(y)
+        h_s.append(h)
+        C_s.append(C)
+    stored = get("stored")
+    if stored in ("h-missing", "neither"):
+        h_s = h_s[1:]
+    if stored in ("C-missing", "neither"):
+        C_s = C_s[1:]
+    L = lists
+    return L["z"], L["f"], L["i"], L["g"], C_s, L["o"], h_s, L["v"], L["y"]
+
+
+def cell_update(gates, C_before, how: str):
+    f, i, g = gates["f"], gates["i"], gates["g"]
+    if how == "no-forget":
+        return C_before + i * g
+    if how == "gates-swapped":
+        return f * g + i * C_before
+    if how == "no-input":
+        return f * C_before + g
+    return f * C_before + i * g
+
+
+# ---------------------------------------------------------------- backward
+
+def backward_model(caches, targets, p, s: Switches, clip_norm: float | None = None):
+    """``(loss, grads)`` of a ``backward`` with the switched-on bugs.
+
+    ``clip_norm`` is the max_norm a clipping ``backward`` uses (inferred from
+    the student's gradient norms by the caller); it only acts when the
+    ``clip`` switch is on.
+    """
+    get = lambda name: variant(s, "backward", name)  # noqa: E731
+    z, f, i, g, C, o, h, v, y = caches
+    W_f, W_i, W_g, W_o, W_v = p[:5]
+    H = W_f.shape[0]
+    dW = {name: np.zeros_like(W) for name, W in zip("figov", p[:5])}
+    db = {name: np.zeros_like(b) for name, b in zip("figov", p[5:])}
+    dh_next = np.zeros_like(h[-1])
+    dC_next = np.zeros_like(C[-1])
+    for t in reversed(range(len(y))):
+        k = int(np.argmax(targets[t]))
+        dv = logit_gradient(y[t], k, get("softmax_grad"))
+        h_t = h[t] if get("h_index") == "h[t]" else h[t + 1]
+        dW["v"] += dv @ h_t.T
+        db["v"] += dv
+
+        dh = W_v.T @ dv + dh_next
+        C_do = C[t] if get("c_index_do") == "C[t]" else C[t + 1]
+        C_dC = C[t] if get("c_index_dC") == "C[t]" else C[t + 1]
+        C_prev = C[t - 1] if get("c_prev_index") == "C[t-1]" else C[t]
+
+        do = dh * np.tanh(C_do) * gate_derivative(o[t], get("o_deriv"))
+        dC = dh * o[t] * cell_tanh_derivative(C_dC, get("tanh_twice")) + dC_next
+        dg = dC * i[t] * candidate_derivative(g[t], get("g_deriv"))
+        di = dC * g[t] * gate_derivative(i[t], get("i_deriv"))
+        df = dC * C_prev * forget_factor(f[t], get("f_deriv"))
+
+        for name, d in (("f", df), ("i", di), ("g", dg), ("o", do)):
+            dW[name] += d @ z[t].T
+            db[name] += d
+        dz = W_f.T @ df + W_i.T @ di + W_g.T @ dg + W_o.T @ do
+        dh_next = hidden_carry(dz, H, dh_next, get("h_carry"))
+        dC_next = cell_carry(dC, f[t], dC_next, get("c_carry"))
+
+    grads = tuple(dW[name] for name in "figov") + tuple(db[name] for name in "figov")
+    if get("clip") == "clipped" and clip_norm is not None:
+        grads = clip_by_global_norm(grads, clip_norm)
+    return loss_model(y, targets, s), grads
+
+
+def logit_gradient(y_t, k, how: str):
+    dv = y_t.copy()
+    if how == "y-target":
+        dv[k] -= 1.0
+    elif how == "target-y":
+        dv = -dv
+        dv[k] += 1.0
+    elif how == "minus-one-at-prediction":
+        dv[int(np.argmax(y_t))] -= 1.0
+    return dv
+
+
+def gate_derivative(gate, how: str):
+    """``gate * (1 - gate)`` (right: the gate is stored activated) or sigmoid'(gate)."""
+    return gate * (1.0 - gate) if how in ("o(1-o)", "i(1-i)") else sigmoid_derivative_of(gate)
+
+
+def candidate_derivative(g_t, how: str):
+    return 1.0 - g_t ** 2 if how == "1-g^2" else 1.0 - np.tanh(g_t) ** 2
+
+
+def cell_tanh_derivative(C_t, how: str):
+    inner = np.tanh(C_t) if how == "twice" else C_t
+    return 1.0 - np.tanh(inner) ** 2
+
+
+def forget_factor(f_t, how: str):
+    factors = {
+        "f(1-f)": lambda: f_t * (1.0 - f_t),
+        "sigmoid(f)": lambda: sigmoid(f_t),
+        "f": lambda: f_t,
+        "none": lambda: np.ones_like(f_t),
+        "sigmoid'(f)": lambda: sigmoid_derivative_of(f_t),
+    }
+    return factors[how]()
+
+
+def hidden_carry(dz, H, dh_next, how: str):
+    if how == "none":
+        return dh_next  # never updated: stays zero
+    return dz[:H] if how == "dz[:H]" else dz[H:]
+
+
+def cell_carry(dC, f_t, dC_next, how: str):
+    if how == "none":
+        return dC_next  # never updated: stays zero
+    return dC * f_t if how == "dC*f" else dC
+
+
+def loss_model(y, targets, s: Switches):
+    """The cross-entropy as the switched-on loss bugs compute it."""
+    eps = 1e-12 if variant(s, "backward", "loss_eps") == "1e-12" else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = sum(-np.log(y_t[int(np.argmax(target)), 0] + eps) for y_t, target in zip(y, targets))
+    T, V = len(y), targets[0].shape[0]
+    divisor = {"sum": 1, "mean-over-V": V, "mean-over-T": T, "mean-over-V-and-T": V * T}
+    return float(loss) / divisor[variant(s, "backward", "loss_scale")]
+
+
+def global_norm(grads) -> float:
+    return float(np.sqrt(sum(np.sum(np.asarray(grad) ** 2) for grad in grads)))
+
+
+def clip_by_global_norm(grads, max_norm: float):
+    """The contract's clipping (used for ``backward/gradients-clipped``)."""
+    coef = max_norm / (global_norm(grads) + 1e-6)
+    return tuple(grad * coef for grad in grads) if coef < 1 else tuple(grads)
+
+
+# ---------------------------------------------------------------- clip_and_update
+
+def clip_model(params, grads, lr, max_norm, s: Switches):
+    """The 10 parameters a ``clip_and_update`` with the switched-on bugs returns."""
+    get = lambda name: variant(s, "clip_and_update", name)  # noqa: E731
+    norm_kind = get("norm")
+    if norm_kind == "elementwise":
+        clipped = [np.clip(grad, -max_norm, max_norm) for grad in grads]
+    elif norm_kind == "none":
+        clipped = list(grads)
+    else:
+        total = global_norm(grads)
+        norms = [global_norm([grad]) for grad in grads] if norm_kind == "per-parameter" else [total] * len(grads)
+        clipped = [rescale(grad, norm, max_norm, get("coef"), get("always")) for grad, norm in zip(grads, norms)]
+    step_size = {"lr": lr, "one": 1.0, "0.01": 1e-2}[get("lr")]
+    sign = -1.0 if get("sign") == "descent" else 1.0
+    return tuple(param + sign * step_size * grad for param, grad in zip(params, clipped))
+
+
+def rescale(grad, norm, max_norm, coef_kind: str, when: str):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coef = {
+            "max/(norm+eps)": max_norm / (norm + 1e-6),
+            "norm/max": norm / max_norm,
+            "max": max_norm,
+            "1/norm": 1.0 / norm if norm > 0 else np.inf,
+        }[coef_kind]
+    if when == "always" or norm > max_norm:
+        return grad * coef
+    return grad
