@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from grader.checks.numeric import TOLERANCE, close, first_wrong_step, rel_error
 from grader.checks.structure import as_number
 from grader.probes import CACHE_NAMES, PARAM_NAMES
@@ -44,11 +46,17 @@ def compare_loss(student_loss, expected_loss) -> str:
 
 
 def compare_gradients(student_grads, expected_grads) -> tuple[float, str]:
-    """Share of the 10 gradients that match, and feedback naming which do not."""
+    """Share of the 10 gradients that match, and feedback naming which do not.
+
+    A gradient that is exactly zero on this probe (dW_f when T = 1 and
+    C_prev = 0, say) tests nothing, so it earns no share: returning zeros
+    must not collect points.
+    """
     errors = {name: rel_error(got, want)
               for name, got, want in zip(PARAM_NAMES, student_grads, expected_grads)}
     wrong = [name for name, error in errors.items() if not error <= TOLERANCE]
-    share = 1.0 - len(wrong) / len(PARAM_NAMES)
+    informative = [name for name, want in zip(PARAM_NAMES, expected_grads) if np.any(want)]
+    share = 1.0 - len(set(wrong) & set(informative)) / max(len(informative), 1)
     if not wrong:
         return share, ""
     right = [name for name in PARAM_NAMES if name not in wrong]
