@@ -54,17 +54,30 @@ def one_hot_sequence(indices, V: int) -> np.ndarray:
     return sequence
 
 
+SATURATION = 1000.0  # a logit offset far beyond where a naive exp overflows (~710)
+
+
 def make_probe(name: str, *, T: int, H: int, V: int, seed: int,
                zero_state: bool = False, scale: float = 0.5,
-               logit_scale: float | None = None) -> Probe:
+               logit_scale: float | None = None, saturate: bool = False) -> Probe:
     """A seeded probe. ``logit_scale`` rescales ``W_v``/``b_v`` so the logits
-    reach that magnitude (e.g. 1000 for the softmax-stability checks)."""
+    reach that magnitude. ``saturate`` pushes logit 0 to about +1000 and
+    logit 1 to about -1000 and makes token 1 the first target: a naive softmax
+    overflows, and the target's probability underflows to exactly 0, which
+    only the loss's ``1e-12`` keeps finite."""
     rng = np.random.default_rng(seed)
     params = random_params(H, V, rng, scale)
     if logit_scale is not None:
         params = (*params[:4], params[4] * logit_scale, *params[5:9], params[9] * logit_scale)
     inputs = one_hot_sequence(rng.integers(0, V, T), V)
-    targets = one_hot_sequence(rng.integers(0, V, T), V)
+    target_indices = rng.integers(0, V, T)
+    if saturate:
+        b_v = params[9].copy()
+        b_v[0] += SATURATION
+        b_v[1] -= SATURATION
+        params = (*params[:9], b_v)
+        target_indices[0] = 1
+    targets = one_hot_sequence(target_indices, V)
     if zero_state:
         h_prev, C_prev = np.zeros((H, 1)), np.zeros((H, 1))
     else:

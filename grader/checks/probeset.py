@@ -19,7 +19,7 @@ class ProbeSet:
     name: str  # "hidden" or "public"
     sequences: dict[str, Probe]  # forward/backward probes by case name
     contract: Probe  # the probe of the structure checks and the loss check
-    large_logits: Probe  # logits of magnitude ~1000
+    large_logits: Probe  # logits of magnitude ~1000, a target probability of exactly 0
     gradcheck: Probe  # backward against finite differences of forward
     gradcheck_seed: int
     clip_cases: dict[str, ClipCase]

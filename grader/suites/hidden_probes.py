@@ -15,7 +15,7 @@ PROBESET = ProbeSet(
         "T=5, other shape": make_probe("hidden-T5", T=5, H=4, V=6, seed=103),
     },
     contract=_T6,
-    large_logits=make_probe("hidden-logits", T=3, H=3, V=5, seed=104, logit_scale=1000.0),
+    large_logits=make_probe("hidden-logits", T=3, H=3, V=5, seed=104, saturate=True),
     gradcheck=make_probe("hidden-gradcheck", T=4, H=3, V=4, seed=105),
     gradcheck_seed=501,
     clip_cases={

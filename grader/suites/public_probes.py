@@ -14,7 +14,7 @@ PROBESET = ProbeSet(
         "T=4, non-zero state": _T4,
     },
     contract=_T4,
-    large_logits=make_probe("public-logits", T=2, H=2, V=3, seed=9, logit_scale=1000.0),
+    large_logits=make_probe("public-logits", T=2, H=2, V=3, seed=9, saturate=True),
     gradcheck=make_probe("public-gradcheck", T=3, H=2, V=3, seed=10),
     gradcheck_seed=11,
     clip_cases={

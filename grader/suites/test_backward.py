@@ -13,6 +13,14 @@ def test_loss(student, expected, probeset):
         raise CheckFailed(message)
 
 
+def test_loss_with_a_vanishing_probability(student, expected, probeset):
+    probe = probeset.large_logits
+    loss, _ = student.backward_checked(probe, expected.forward(probe))
+    message = compare_loss(loss, expected.backward(probe)[0])
+    if message:
+        raise CheckFailed(message + "; here one target has probability exactly 0")
+
+
 def test_gradients(sequence_case, student, expected, probeset, credit):
     probe = probeset.sequences[sequence_case]
     _, grads = student.backward_checked(probe, expected.forward(probe))
