@@ -24,10 +24,24 @@ def render_bug(bug: dict) -> list[str]:
     lines = [f"  * {bug['id']}: {bug['title']}",
              wrap(bug["explanation"], "      "),
              wrap("Fix: " + bug["fix"], "      ")]
-    evidence = bug.get("evidence_summary") or bug.get("evidence", {}).get("summary")
+    evidence = evidence_summary(bug.get("evidence") or {})
     if evidence:
         lines.append(wrap("Evidence: " + evidence, "      "))
     return lines
+
+
+def evidence_summary(evidence: dict) -> str:
+    """One sentence from a named bug's evidence: which outputs, how closely."""
+    outputs, probes = evidence.get("outputs"), evidence.get("probes")
+    if not outputs or not probes:
+        return ""
+    shown = ", ".join(outputs[:6]) + (f" and {len(outputs) - 6} more" if len(outputs) > 6 else "")
+    sentence = f"with this mistake assumed, {shown} match your code on {len(probes)} probe{'s' if len(probes) > 1 else ''}"
+    if "max_error_with_bug" in evidence:
+        sentence += f" (relative error {evidence['max_error_with_bug']:.0e})"
+    if "min_error_without_bug" in evidence:
+        sentence += f"; without it they are off by {evidence['min_error_without_bug']:.1e} or more"
+    return sentence + "."
 
 
 def render_text(report: Report) -> str:
@@ -41,6 +55,11 @@ def render_text(report: Report) -> str:
         lines.append(wrap("Problem: " + error, ""))
     if report.errors:
         lines.append("")
+    if report.notes:
+        lines.append(wrap("About your notebook (grading loads only its imports, definitions and "
+                          "simple constants, so your experiments do not run):", ""))
+        lines += [wrap(note, "    ").replace("    ", "  - ", 1) for note in report.notes]
+        lines.append("")
     if report.bugs:
         lines.append(f"Bugs found ({len(report.bugs)}):")
         for bug in report.bugs:
@@ -49,7 +68,8 @@ def render_text(report: Report) -> str:
     if report.unexplained:
         lines.append("Something else is wrong:")
         for finding in report.unexplained:
-            lines.append(wrap(finding.get("message", str(finding)), "  * ").replace("  *  ", "  * ", 1))
+            lines.append(textwrap.fill(finding.get("message", str(finding)), WIDTH,
+                                       initial_indent="  * ", subsequent_indent="    "))
         lines.append("")
     if not report.bugs and not report.unexplained and report.score == report.max_score:
         lines += ["No bugs found: every check passed.", ""]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from grader.feedback import render_text
+from grader.platforms.gradescope import as_gradescope
+from grader.platforms.prairielearn import as_prairielearn
 from grader.report import Report
 
 
@@ -15,4 +17,6 @@ def as_json(report: Report) -> str:
 FORMATS = {
     "text": render_text,
     "json": as_json,
+    "gradescope": as_gradescope,
+    "prairielearn": as_prairielearn,
 }

@@ -2,6 +2,8 @@
 
 The student's code runs only in the sandboxed child process; this process
 runs the suite with the reference, computes the scores and writes the report.
+The student edition (see grader.edition) has no reference, hidden suite or
+diagnosis: it grades only the public suite, against stored expected values.
 """
 
 from __future__ import annotations
@@ -12,15 +14,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import __version__
-from grader.checks.expected import LiveReference
+from grader.checks.expected import expectations
 from grader.checks.student import StudentCalls
-from grader.diagnosis import diagnose
+from grader.edition import is_student_edition, require_full_edition
 from grader.plugin import GradingPlugin
 from grader.points import points_for
 from grader.report import Report, score_checks
 from grader.runner import run_suite
 from grader.sandbox import Limits, StudentProcess
 from grader.submission import prepare
+
+
+OUTPUT_HEAD, OUTPUT_TAIL = 3000, 1000  # characters of the student's output kept in a report
+
+
+def trim_output(text: str) -> str:
+    """The start and the end of what the submission printed, for the report."""
+    if len(text) <= OUTPUT_HEAD + OUTPUT_TAIL:
+        return text
+    dropped = len(text) - OUTPUT_HEAD - OUTPUT_TAIL
+    return f"{text[:OUTPUT_HEAD]}\n[... {dropped} characters left out ...]\n{text[-OUTPUT_TAIL:]}"
 
 
 @dataclass(frozen=True)
@@ -40,21 +53,37 @@ def probeset_for(suite: str):
     return PROBESET
 
 
+def run_diagnosis(call) -> dict:
+    """Named bugs, or in the student edition (no error model: it is built on
+    the reference) none, with a note saying why."""
+    if is_student_edition():
+        return {"bugs": [], "unexplained": [], "notes": [STUDENT_EDITION_NOTE]}
+    from grader.diagnosis import diagnose
+
+    return diagnose(call).to_json()
+
+
+STUDENT_EDITION_NOTE = ("this self-check does not name bugs (that needs the reference solution, "
+                        "which is not shipped to students); the checks below say what is wrong")
+
+
 def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Report:
     """Grade ``submission`` (raises SubmissionError for unusable input)."""
+    if options.suite == "hidden":
+        require_full_edition("`lstm-grader grade` (the hidden checks)")
     started = time.perf_counter()
     points = points_for(options.suite, options.points_file)
     with tempfile.TemporaryDirectory(prefix="lstm-grader-") as workdir:
         source, notes = prepare(Path(submission), Path(workdir))
         with StudentProcess(source, options.limits) as student:
-            plugin = GradingPlugin(StudentCalls(student.call), LiveReference(), probeset_for(options.suite))
+            plugin = GradingPlugin(StudentCalls(student.call), expectations(), probeset_for(options.suite))
             run_suite(plugin)
-            diagnosis = diagnose(student.call).to_json()
-            output = student.output
+            diagnosis = run_diagnosis(student.call)
+            output = trim_output(student.output)
             isolation = list(student.isolation)
             load_error = student.load_error
 
-    errors = list(notes)
+    errors = list(diagnosis.get("notes", []))  # the student edition says why no bug is named
     if load_error is not None:
         errors.append(load_error.message + (f"\n{load_error.traceback}" if load_error.traceback else ""))
     errors += [f"internal grader error in {o.name}: {o.internal_error}" for o in plugin.outcomes if o.internal_error]
@@ -70,6 +99,7 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
         bugs=diagnosis["bugs"],
         unexplained=diagnosis["unexplained"],
         errors=errors,
+        notes=list(notes),
         duration_s=round(time.perf_counter() - started, 3),
         output=output,
         training={"validation": training.validation, "training": training.training} if training else {},

@@ -35,6 +35,7 @@ class Report:
     bugs: list[dict] = field(default_factory=list)  # named catalogue bugs
     unexplained: list[dict] = field(default_factory=list)  # wrong behaviour outside the catalogue
     errors: list[str] = field(default_factory=list)  # why grading could not run fully
+    notes: list[str] = field(default_factory=list)  # e.g. notebook code that was not run (one per cell)
     duration_s: float = 0.0
     output: str = ""  # the submission's own stdout/stderr, trimmed
     training: dict = field(default_factory=dict)  # loss curves of the loss-decrease check

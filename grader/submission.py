@@ -1,14 +1,19 @@
 """Turn what a user passed on the command line into a Python file to grade.
 
+A ``.py`` file is graded as it is. A ``.ipynb`` notebook is reduced to its
+definitions by :mod:`grader.notebook` (imports, functions, classes, simple
+constants; the student's experiments are left out and listed in the notes),
+so nothing slow or interactive runs while grading.
+
 Every problem here is a usage error with a one-line message (missing file,
-wrong kind of file, unreadable, not text), never a traceback.
+wrong kind of file, unreadable, not text, not a notebook), never a traceback.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = (".py",)
+SUPPORTED_SUFFIXES = (".py", ".ipynb")
 
 
 class SubmissionError(ValueError):
@@ -21,9 +26,9 @@ def read_source(path: Path) -> str:
     if not path.exists():
         raise SubmissionError(f"no such file: {path}")
     if path.is_dir():
-        raise SubmissionError(f"{path} is a folder; pass one .py file (use `lstm-grader batch` for a folder)")
+        raise SubmissionError(f"{path} is a folder; pass one .py or .ipynb file (use `lstm-grader batch` for a folder)")
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        raise SubmissionError(f"{path} is not a Python file: expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+        raise SubmissionError(f"{path} is not a Python file or a notebook: expected one of {', '.join(SUPPORTED_SUFFIXES)}")
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -38,6 +43,16 @@ def prepare(path: Path, workdir: Path) -> tuple[Path, list[str]]:
     """A ``.py`` file in ``workdir`` holding the code to grade, and notes for
     the report (for instance what was left out of a notebook)."""
     source = read_source(path)
+    notes: list[str] = []
+    if Path(path).suffix.lower() == ".ipynb":
+        from grader.notebook import NotebookError, extract_notebook
+
+        try:
+            extraction = extract_notebook(source, Path(path).name)
+        except NotebookError as error:
+            raise SubmissionError(str(error)) from None
+        source = extraction.source
+        notes = extraction.notes
     target = Path(workdir) / "submission.py"
     target.write_text(source, encoding="utf-8")
-    return target, []
+    return target, notes

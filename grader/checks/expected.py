@@ -36,3 +36,15 @@ class LiveReference:
 
     def clip_and_update(self, params, grads, lr, max_norm) -> tuple:
         return reference().clip_and_update(params, grads, lr=lr, max_norm=max_norm)
+
+
+def expectations():
+    """What the suites compare against: the live reference, or in the student
+    edition (which ships no reference) the values stored at release time."""
+    from grader.edition import is_student_edition
+
+    if is_student_edition():
+        from grader.checks.stored import StoredExpectations
+
+        return StoredExpectations.load()
+    return LiveReference()

@@ -3,7 +3,9 @@
 The training loop runs in the grader's process and calls the student's three
 functions through the sandbox; the validation loss is measured with the
 REFERENCE forward on the student's updated parameters, so a submission cannot
-report a loss it did not earn.
+report a loss it did not earn. The student edition ships no reference: there
+the given helpers come from the exercise file and the validation loss from
+the student's own forward (good enough for a self-check).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from grader.checks.expected import reference
-from grader.checks.structure import backward_problems, parameter_tuple_problems
+from grader.checks.numeric import sequence_loss
+from grader.checks.structure import backward_problems, forward_problems, parameter_tuple_problems
 from grader.checks.student import StudentCalls, require_no_problems, value_of
 
 
@@ -41,12 +44,36 @@ class TrainingRun:
         return 1.0 - self.validation[-1] / self.validation[0]
 
 
-def validation_loss(params, sequences, word_to_idx) -> float:
-    """Mean cross-entropy per token, with the reference forward."""
-    ref = reference()
+def helpers():
+    """The module with the given helpers (corpus, vocabulary, init): the
+    reference, or the exercise file in the student edition."""
+    from grader.edition import is_student_edition
+
+    if is_student_edition():
+        from grader.exercises import lstm
+
+        return lstm
+    return reference()
+
+
+def student_sequence_loss(student: StudentCalls, sequence, params, word_to_idx) -> float:
+    """The summed cross-entropy of one sequence with the STUDENT's forward."""
+    inputs, targets = helpers().inputs_and_targets(sequence, word_to_idx)
+    zeros = np.zeros((params[0].shape[0], 1))
+    result = value_of(student.call("forward", inputs, zeros, zeros, params))
+    require_no_problems(forward_problems(result, len(inputs), params[0].shape[0], len(word_to_idx)))
+    return sequence_loss(result[-1], targets)
+
+
+def validation_loss(params, sequences, word_to_idx, student: StudentCalls | None = None) -> float:
+    """Mean cross-entropy per token, with the reference forward (with the
+    student's when ``student`` is given: the student edition)."""
     total = tokens = 0.0
     for sequence in sequences:
-        loss, _ = ref.sequence_loss(sequence, params, word_to_idx)
+        if student is None:
+            loss, _ = reference().sequence_loss(sequence, params, word_to_idx)
+        else:
+            loss = student_sequence_loss(student, sequence, params, word_to_idx)
         total += loss
         tokens += len(sequence) - 1
     value = total / tokens
@@ -55,7 +82,10 @@ def validation_loss(params, sequences, word_to_idx) -> float:
 
 def train_with_student(student: StudentCalls, budget: TrainingBudget) -> TrainingRun:
     """Train with the student's forward, backward and clip_and_update."""
-    ref = reference()
+    from grader.edition import is_student_edition
+
+    ref = helpers()
+    evaluator = student if is_student_edition() else None
     sequences = ref.generate_dataset(num_sequences=budget.num_sequences, max_n=budget.max_n, seed=budget.seed)
     word_to_idx, _ = ref.build_vocabulary(sequences)
     training_set, validation_set, _ = ref.split_dataset(sequences, p_train=0.75, p_val=0.25)
@@ -63,7 +93,7 @@ def train_with_student(student: StudentCalls, budget: TrainingBudget) -> Trainin
     shapes = [p.shape for p in params]
     zeros = np.zeros((budget.hidden_size, 1))
 
-    run = TrainingRun(validation=[validation_loss(params, validation_set, word_to_idx)])
+    run = TrainingRun(validation=[validation_loss(params, validation_set, word_to_idx, evaluator)])
     for _ in range(budget.epochs):
         epoch_loss = 0.0
         for sequence in training_set:
@@ -77,5 +107,5 @@ def train_with_student(student: StudentCalls, budget: TrainingBudget) -> Trainin
             require_no_problems(parameter_tuple_problems("clip_and_update's result", "", params, shapes))
             epoch_loss += float(np.asarray(loss).reshape(-1)[0])
         run.training.append(epoch_loss / sum(len(s) - 1 for s in training_set))
-        run.validation.append(validation_loss(params, validation_set, word_to_idx))
+        run.validation.append(validation_loss(params, validation_set, word_to_idx, evaluator))
     return run
