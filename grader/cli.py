@@ -97,3 +97,20 @@ def points():
     from grader.points import DEFAULT_POINTS_FILE
 
     click.echo(DEFAULT_POINTS_FILE.read_text(encoding="utf-8"), nl=False)
+
+
+from grader.batch.command import batch  # noqa: E402 - registered last, kept in its own module
+
+main.add_command(batch)
+
+
+from grader.nbgrader_course import nbgrader_course  # noqa: E402
+main.add_command(nbgrader_course)
+
+
+from grader.platforms.bundle import gradescope_bundle  # noqa: E402
+main.add_command(gradescope_bundle)
+
+
+from grader.release.command import release  # noqa: E402
+main.add_command(release)
