@@ -7,7 +7,11 @@ from pathlib import Path
 import click
 
 from grader import __version__
+from grader.batch.command import batch
 from grader.formats import FORMATS
+from grader.nbgrader_course import nbgrader_course
+from grader.platforms.bundle import gradescope_bundle
+from grader.release.command import release
 from grader.points import PointsError
 from grader.submission import SubmissionError
 
@@ -71,7 +75,7 @@ def run_grading(submission: Path, suite: str, output_format: str, out_dir: Path 
               help="A TOML file of points per check (see `lstm-grader points`); "
                    "checks it leaves out keep their default points.")
 def grade(submission, output_format, out_dir, timeout, total_timeout, points_file):
-    """Grade SUBMISSION (a .py file) with the hidden checks.
+    """Grade SUBMISSION (a .py file or an .ipynb notebook) with the hidden checks.
 
     Exits 0 when grading completed, whatever the score; non-zero only when
     the submission cannot be graded at all (missing or unreadable file).
@@ -83,7 +87,7 @@ def grade(submission, output_format, out_dir, timeout, total_timeout, points_fil
 @submission_argument
 @common_options
 def check(submission, output_format, out_dir, timeout, total_timeout):
-    """Self-check SUBMISSION with the public checks only.
+    """Self-check SUBMISSION (.py or .ipynb) with the public checks only.
 
     The same report as `grade`, on other inputs; the hidden checks that decide
     the grade are not run.
@@ -99,18 +103,9 @@ def points():
     click.echo(DEFAULT_POINTS_FILE.read_text(encoding="utf-8"), nl=False)
 
 
-from grader.batch.command import batch  # noqa: E402 - registered last, kept in its own module
 
+# Commands that live in their own modules, registered after the group exists.
 main.add_command(batch)
-
-
-from grader.nbgrader_course import nbgrader_course  # noqa: E402
 main.add_command(nbgrader_course)
-
-
-from grader.platforms.bundle import gradescope_bundle  # noqa: E402
 main.add_command(gradescope_bundle)
-
-
-from grader.release.command import release  # noqa: E402
 main.add_command(release)

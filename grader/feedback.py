@@ -21,6 +21,7 @@ def status(test) -> str:
 
 
 def render_bug(bug: dict) -> list[str]:
+    """A named bug: id and title, explanation, fix, and its evidence."""
     lines = [f"  * {bug['id']}: {bug['title']}",
              wrap(bug["explanation"], "      "),
              wrap("Fix: " + bug["fix"], "      ")]
@@ -44,21 +45,18 @@ def evidence_summary(evidence: dict) -> str:
     return sentence + "."
 
 
-def render_text(report: Report) -> str:
-    """The whole text report."""
-    lines = [f"lstm-grader {'self-check' if report.suite == 'public' else 'grade'}: {report.submission}",
-             f"Score: {report.score:g} / {report.max_score:g}", ""]
-    if report.suite == "public":
-        lines += [wrap("This was the public self-check only: the hidden checks that decide "
-                       "your grade were NOT run.", ""), ""]
-    for error in report.errors:
-        lines.append(wrap("Problem: " + error, ""))
+def summary_lines(report: Report, indent: str = "  ") -> list[str]:
+    """Problems, notebook notes, named bugs and other findings: what every
+    rendering of a report (terminal, Gradescope, PrairieLearn, nbgrader)
+    leads with, since naming the mistake is what this grader adds."""
+    lines = [wrap("Problem: " + error, "") for error in report.errors]
     if report.errors:
         lines.append("")
     if report.notes:
         lines.append(wrap("About your notebook (grading loads only its imports, definitions and "
                           "simple constants, so your experiments do not run):", ""))
-        lines += [wrap(note, "    ").replace("    ", "  - ", 1) for note in report.notes]
+        lines += [textwrap.fill(note, WIDTH, initial_indent=indent + "- ", subsequent_indent=indent + "  ")
+                  for note in report.notes]
         lines.append("")
     if report.bugs:
         lines.append(f"Bugs found ({len(report.bugs)}):")
@@ -69,10 +67,21 @@ def render_text(report: Report) -> str:
         lines.append("Something else is wrong:")
         for finding in report.unexplained:
             lines.append(textwrap.fill(finding.get("message", str(finding)), WIDTH,
-                                       initial_indent="  * ", subsequent_indent="    "))
+                                       initial_indent=indent + "* ", subsequent_indent=indent + "  "))
         lines.append("")
     if not report.bugs and not report.unexplained and report.score == report.max_score:
         lines += ["No bugs found: every check passed.", ""]
+    return lines
+
+
+def render_text(report: Report) -> str:
+    """The whole text report."""
+    lines = [f"lstm-grader {'self-check' if report.suite == 'public' else 'grade'}: {report.submission}",
+             f"Score: {report.score:g} / {report.max_score:g}", ""]
+    if report.suite == "public":
+        lines += [wrap("This was the public self-check only: the hidden checks that decide "
+                       "your grade were NOT run.", ""), ""]
+    lines += summary_lines(report)
     lines.append("Checks:")
     name_width = max((len(test.name) for test in report.tests), default=10)
     for test in report.tests:

@@ -13,6 +13,7 @@ import re
 from html import escape
 from urllib.parse import quote
 
+from grader.feedback import evidence_summary, status
 from grader.report import Report
 
 STYLE = """
@@ -47,20 +48,9 @@ def page(title: str, body: list[str]) -> str:
                       *body, "</body>", "</html>", ""])
 
 
-def status(test) -> str:
-    if test.passed:
-        return "PASS"
-    return "PART" if test.score > 0 else "FAIL"
-
-
 def _evidence(bug: dict) -> str:
-    evidence = bug.get("evidence_summary") or (bug.get("evidence") or {}).get("summary")
-    if evidence:
-        return f"<p><strong>Evidence:</strong> {inline(evidence)}</p>"
-    outputs = (bug.get("evidence") or {}).get("outputs")
-    if outputs:
-        return f'<p class="muted">Wrong outputs: {", ".join(f"<code>{escape(str(o))}</code>" for o in outputs)}</p>'
-    return ""
+    evidence = evidence_summary(bug.get("evidence") or {})
+    return f"<p><strong>Evidence:</strong> {inline(evidence)}</p>" if evidence else ""
 
 
 def render_feedback_html(report: Report, student_id: str, loss_curve_png: bytes | None = None) -> str:
