@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,8 @@ def median_seconds(function, runs: int) -> float:
 
 
 def cli_run(submission: Path):
-    command = [shutil.which("lstm-grader") or "lstm-grader", "grade", str(submission)]
+    script = Path(sys.executable).with_name("lstm-grader")  # the console script of this environment
+    command = [str(script) if script.exists() else "lstm-grader", "grade", str(submission)]
     return lambda: subprocess.run(command, check=True, capture_output=True)
 
 

@@ -142,3 +142,14 @@ def test_console_script_version_and_help():
     help_text = subprocess.run([script, "--help"], capture_output=True, text=True, check=True).stdout
     for command in ("grade", "check", "points"):
         assert command in help_text
+
+
+def test_an_exception_names_the_function_and_line_of_code_that_raised(tmp_path):
+    source = EXAMPLE.read_text().replace(
+        "    return float(loss), tuple(grads)",
+        "    return helper(grads)\n\n\ndef helper(grads):\n    return grads[0] @ np.ones((3, 3, 3))")
+    submission = tmp_path / "raises.py"
+    submission.write_text(source)
+    feedback = {t.name: t.feedback for t in grade(submission).tests}
+    assert feedback["backward/loss"].startswith("backward raised ValueError: ")
+    assert feedback["backward/loss"].endswith("(in helper: `return grads[0] @ np.ones((3, 3, 3))`)")

@@ -6,6 +6,8 @@ function returning a ``CallOutcome``); nothing here runs student code.
 
 from __future__ import annotations
 
+import re
+
 from grader.checks.structure import backward_problems, forward_problems
 from grader.probes import Probe
 from grader.sandbox.outcome import CallOutcome
@@ -18,8 +20,19 @@ class CheckFailed(Exception):
 def value_of(outcome: CallOutcome):
     """The returned value, or a CheckFailed carrying the student-facing error."""
     if not outcome.ok:
-        raise CheckFailed(outcome.error.message)
+        raise CheckFailed(outcome.error.message + where_it_failed(outcome.error.traceback))
     return outcome.value
+
+
+def where_it_failed(traceback: str) -> str:
+    """`` (in helper: `return W @ x`)`` from the last frame of the student's
+    traceback. The function and the line of code, not the line number: in a
+    notebook the line numbers are those of the extracted code, not the cell's."""
+    frames = re.findall(r'^  File "[^"]*", line \d+, in (\S+)\n    (.+)$', traceback, re.MULTILINE)
+    if not frames:
+        return ""
+    function, code = frames[-1]
+    return f" (in {function}: `{code.strip()}`)"
 
 
 def require_no_problems(problems: list[str]) -> None:

@@ -33,9 +33,7 @@ def main():
     if cfg["namespaces"]:
         confine.die_with_parent()  # our parent is unshare
         layers += ["netns", "pidns"] + confine.build_filesystem(cfg)
-        cfg["home"] = "/tmp"
-    else:
-        cfg["home"] = cfg["scratch"]
+    cfg["home"] = cfg["scratch"]
     os.chdir(cfg["home"])
     pid = os.fork()
     if pid == 0:

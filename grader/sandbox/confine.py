@@ -70,25 +70,26 @@ def _hide(libc, path, keep):
 def build_filesystem(cfg) -> list:
     """The child's view of the files (needs root in a private mount namespace).
 
-    * the scratch dir is bound over ``/tmp`` and becomes the working directory;
     * every path in ``cfg['hide']`` (grader package, reference solution, project
-      tree, homes, parent cwd...) is covered by an empty tmpfs;
-    * every ancestor of a ``cfg['keep']`` path (the Python install, the venv)
-      that 'nobody' could not traverse is replaced by a tmpfs holding only the
-      way down to the kept path;
-    * everything except ``/tmp`` is remounted read-only.
+      tree, homes, parent cwd...) and the temporary folders (``/tmp`` and the
+      one holding the scratch dir: other submissions are graded there) are
+      covered by an empty tmpfs, re-binding only the way down to what must stay
+      visible: the Python install, the venv (``cfg['keep']``; they may well
+      live under ``/tmp``, as in a CI checkout) and the scratch dir;
+    * every ancestor of a kept path that 'nobody' could not traverse is
+      replaced the same way;
+    * everything except the scratch dir, the working directory, is remounted
+      read-only.
     """
     libc = _libc()
     layers = []
-    keep = [os.path.realpath(k) for k in cfg["keep"]]
-    scratch_fd = os.open(cfg["scratch"], os.O_PATH)
-    _mount(libc, f"/proc/self/fd/{scratch_fd}", "/tmp", None, MS_BIND)
-    os.close(scratch_fd)
+    scratch = os.path.realpath(cfg["scratch"])
+    keep = [os.path.realpath(k) for k in cfg["keep"]] + [scratch]
     if cfg.get("drop_uid"):
-        os.chown("/tmp", NOBODY, NOBODY)
-        os.chmod("/tmp", 0o700)
+        os.chown(scratch, NOBODY, NOBODY)
+        os.chmod(scratch, 0o700)
 
-    hide = {os.path.realpath(h) for h in cfg["hide"]}
+    hide = {os.path.realpath(h) for h in cfg["hide"]} | {"/tmp", os.path.dirname(scratch)}
     targets = set(hide)
     for k in keep:
         for a in _ancestors(k):
@@ -97,24 +98,23 @@ def build_filesystem(cfg) -> list:
                     targets.add(a)
             except OSError:
                 pass
-    hidden = 0
     for path in sorted(targets, key=lambda p: (p.count("/"), p)):
-        if path in ("/", "/tmp") or path in keep or not os.path.lexists(path) or os.path.islink(path):
+        if path == "/" or path in keep or not os.path.lexists(path) or os.path.islink(path):
             continue
         if os.path.isdir(path):
             _hide(libc, path, keep)
         else:
             _mount(libc, "/dev/null", path, None, MS_BIND)
-        hidden += 1
+    _mount(libc, scratch, scratch, None, MS_BIND)  # its own mount, left writable below
     layers.append("mountns")
 
-    # read-only everywhere but /tmp; keep each mount's locked flags (needed in user namespaces)
+    # read-only everywhere but the scratch dir; keep each mount's locked flags (user namespaces)
     failed_root = False
     with open("/proc/self/mountinfo") as fh:
         mounts = [line.split() for line in fh]
     for fields in mounts:
         point = fields[4].encode().decode("unicode_escape")
-        if point == "/tmp" or point.startswith("/tmp/"):
+        if point == scratch:
             continue
         flags = MS_REMOUNT | MS_BIND | MS_RDONLY
         for opt in fields[5].split(","):

@@ -6,9 +6,11 @@ anything missing):
 
 * **Linux, grader runs as root** (this machine): ``unshare --net --mount --pid``
   from util-linux.  No network (only a down ``lo``), a private mount namespace
-  in which the grader package, the reference solution, the project tree, the
-  homes, ``/run`` and the grader's cwd are covered by empty tmpfs mounts and
-  everything but the scratch dir (bound on ``/tmp``) is read-only, a PID
+  in which every top-level folder but the system ones (``/usr``, ``/lib``,
+  ``/etc``, ...) is covered by an empty tmpfs (so the grader package, the
+  reference solution, the project tree, any other checkout, the homes and the
+  temporary folders are out of sight), re-binding only the Python install, the
+  venv and the scratch dir, and everything but the scratch dir is read-only, a PID
   namespace (everything the student started dies with the child), the worker
   runs as ``nobody`` without capabilities and with ``no_new_privs``, rlimits
   (AS, CPU, FSIZE, CORE, NPROC), import scrub and audit hook.
@@ -41,6 +43,10 @@ from dataclasses import dataclass, field
 _SYSTEM = ("/", "/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/proc",
            "/sys", "/tmp", "/var", "/boot")
 _ALWAYS_HIDE = ("/home", "/root", "/run", "/srv", "/mnt", "/media", "/opt")
+# What a Python process needs at the top of the file system; in the mount
+# namespace every other top-level folder (/work, /data, /var, /tmp, ...) is
+# covered, so no other copy of the course (a checkout, a backup) is in sight.
+_VISIBLE_ROOTS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/dev", "/proc", "/sys")
 _NS_FLAGS = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
 
 _mode_lock = threading.Lock()
@@ -132,6 +138,16 @@ def secret_paths(extra=()) -> tuple:
     return hide, sorted(audit)
 
 
+def unlisted_roots() -> list:
+    """Top-level folders outside ``_VISIBLE_ROOTS``: covered in the mount namespace."""
+    try:
+        names = os.listdir("/")
+    except OSError:
+        return []
+    return sorted(path for path in (os.path.join("/", name) for name in names)
+                  if path not in _VISIBLE_ROOTS and os.path.isdir(path) and not os.path.islink(path))
+
+
 def _expand(path, keep, depth=0):
     """``path`` itself if no kept path is below it, else its children that lead to none."""
     if not any(_is_under(k, path) and k != path for k in keep):
@@ -162,6 +178,8 @@ def plan(extra_hide=(), namespaces=None) -> Plan:
         notes.append("degraded: macOS does not enforce RLIMIT_AS, memory is not limited")
     for note in notes:
         warnings.warn(f"student sandbox {note}", RuntimeWarning, stacklevel=3)
+    if prefix is not None:
+        hide = sorted(set(hide) | set(unlisted_roots()))
     return Plan(prefix=list(prefix or []), namespaces=prefix is not None,
                 drop_uid=prefix is not None and os.geteuid() == 0 and "--user" not in prefix,
                 hide=hide, hide_import=audit, keep=keep_paths(), warnings=notes)

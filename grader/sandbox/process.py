@@ -488,7 +488,7 @@ def _spawn(key) -> _Child:
                    "max_items": limits.max_items},
     }
     marker = uuid.uuid4().hex
-    home = "/tmp" if plan.namespaces else scratch
+    home = scratch
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
