@@ -54,7 +54,18 @@ def test_broken_contract_is_named():
     assert "forward returned 8 values, expected 9" in feedback["contract/forward_structure"]
     assert "`dW_f` has shape (2, 2), expected (" in feedback["contract/backward_structure"]
     assert "has 9 entries, expected 10" in feedback["contract/clip_and_update_structure"]
+    assert "forward returned 8 values, expected 9" in feedback["training/validation_loss_falls"]
     assert report.score == 0
+    assert report.errors == []  # the student's mistakes, never an internal error of the grader
+
+
+def test_functions_returning_none_are_reported_not_crashing(tmp_path):
+    submission = tmp_path / "none.py"
+    submission.write_text("def forward(*a):\n    pass\n\ndef backward(*a):\n    pass\n\n"
+                          "def clip_and_update(*a, **k):\n    pass\n")
+    report = grade(submission)
+    assert report.score == 0 and report.errors == []
+    assert all(t.feedback and "grader failed" not in t.feedback for t in report.tests)
 
 
 def test_example_submission_gets_partial_credit_and_named_bugs():

@@ -78,10 +78,11 @@ def backward_problems(result, param_shapes: list[tuple]) -> list[str]:
 
 def parameter_tuple_problems(what: str, prefix: str, values, param_shapes: list[tuple]) -> list[str]:
     """Problems with a tuple of 10 arrays in the order and shapes of ``p``."""
+    label = what if " " in what else f"`{what}`"  # a phrase, or the name of a variable
     if not isinstance(values, (tuple, list)):
-        return [f"`{what}` is {describe(values)}, expected a tuple of 10 arrays"]
+        return [f"{label} is {describe(values)}, expected a tuple of 10 arrays"]
     if len(values) != len(PARAM_NAMES):
-        return [f"`{what}` has {len(values)} entries, expected 10: ({', '.join(prefix + n for n in PARAM_NAMES)})"]
+        return [f"{label} has {len(values)} entries, expected 10: ({', '.join(prefix + n for n in PARAM_NAMES)})"]
     problems = []
     for name, value, shape in zip(PARAM_NAMES, values, param_shapes):
         problems.extend(array_problems(prefix + name, value, shape))

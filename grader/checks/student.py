@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from grader.checks.structure import backward_problems, forward_problems
+from grader.checks.structure import backward_problems, forward_problems, parameter_tuple_problems
 from grader.probes import Probe
 from grader.sandbox.outcome import CallOutcome
 
@@ -39,6 +39,15 @@ def require_no_problems(problems: list[str]) -> None:
     """Fail with every contract problem listed, when there are any."""
     if problems:
         raise CheckFailed("; ".join(problems))
+
+
+def clip_and_update_result(student: "StudentCalls", case) -> tuple:
+    """The parameters clip_and_update returns for a clip case, or CheckFailed
+    naming what is wrong with their structure."""
+    result = value_of(student.call("clip_and_update", case.params, case.grads, **case.kwargs))
+    shapes = [p.shape for p in case.params]
+    require_no_problems(parameter_tuple_problems("clip_and_update's result", "", result, shapes))
+    return result
 
 
 class StudentCalls:

@@ -99,6 +99,7 @@ def train_with_student(student: StudentCalls, budget: TrainingBudget) -> Trainin
         for sequence in training_set:
             inputs, targets = ref.inputs_and_targets(sequence, word_to_idx)
             caches = value_of(student.call("forward", inputs, zeros, zeros, params))
+            require_no_problems(forward_problems(caches, len(inputs), budget.hidden_size, len(word_to_idx)))
             result = value_of(student.call("backward", *caches, targets, params))
             require_no_problems(backward_problems(result, shapes))
             loss, grads = result

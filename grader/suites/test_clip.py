@@ -1,6 +1,6 @@
 """clip_and_update: each case is built so that one rule of the contract decides it."""
 
-from grader.checks.student import CheckFailed, value_of
+from grader.checks.student import CheckFailed, clip_and_update_result
 from grader.checks.values import compare_gradients
 
 DEFAULTS = {"lr": 1e-2, "max_norm": 0.25}
@@ -18,7 +18,7 @@ RULES = {
 
 def test_clip_and_update(clip_case, student, expected, probeset):
     case = probeset.clip_cases[clip_case]
-    result = value_of(student.call("clip_and_update", case.params, case.grads, **case.kwargs))
+    result = clip_and_update_result(student, case)
     want = expected.clip_and_update(case.params, case.grads, **{**DEFAULTS, **case.kwargs})
     _, message = compare_gradients(result, want)
     if message:
