@@ -16,9 +16,11 @@ def describe(value) -> str:
     """A short description of a returned value's type and shape."""
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
+    name = type(value).__name__
+    article = "an" if name[0] in "aeiou" else "a"
     if isinstance(value, (list, tuple)):
-        return f"a {type(value).__name__} of {len(value)} items"
-    return f"a {type(value).__name__}"
+        return f"a {name} of {len(value)} items"
+    return f"{article} {name}"
 
 
 def array_problems(name: str, value, shape: tuple) -> list[str]:
