@@ -10,19 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from grader.checks.numeric import GRADCHECK_TOLERANCE, rel_error, sequence_loss
-from grader.checks.student import StudentCalls, require_no_problems, value_of
-from grader.checks.structure import forward_problems
+from grader.checks.numeric import GRADCHECK_TOLERANCE, rel_error
+from grader.checks.student import StudentCalls
 from grader.probes import PARAM_NAMES, Probe
 
 EPSILON = 1e-5
-
-
-def loss_of_student_forward(student: StudentCalls, probe: Probe, params) -> float:
-    """The summed cross-entropy of the student's forward outputs at ``params``."""
-    result = value_of(student.call("forward", probe.inputs, probe.h_prev, probe.C_prev, params))
-    require_no_problems(forward_problems(result, probe.T, probe.H, probe.V))
-    return sequence_loss(result[-1], probe.targets)
 
 
 def shifted(params, k: int, step) -> tuple:
@@ -36,8 +28,10 @@ def directional_errors(student: StudentCalls, probe: Probe, grads, seed: int) ->
     errors = {}
     for k, name in enumerate(PARAM_NAMES):
         direction = rng.standard_normal(probe.params[k].shape)
-        loss_plus = loss_of_student_forward(student, probe, shifted(probe.params, k, EPSILON * direction))
-        loss_minus = loss_of_student_forward(student, probe, shifted(probe.params, k, -EPSILON * direction))
+        loss_plus = student.forward_loss(probe.inputs, probe.h_prev, probe.C_prev,
+                                         shifted(probe.params, k, EPSILON * direction), probe.targets)
+        loss_minus = student.forward_loss(probe.inputs, probe.h_prev, probe.C_prev,
+                                          shifted(probe.params, k, -EPSILON * direction), probe.targets)
         numeric = (loss_plus - loss_minus) / (2 * EPSILON)
         analytic = float(np.sum(np.asarray(grads[k]) * direction))
         errors[name] = rel_error(analytic, numeric)

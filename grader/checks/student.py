@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from grader.checks.numeric import sequence_loss
 from grader.checks.structure import backward_problems, forward_problems, parameter_tuple_problems
 from grader.probes import Probe
 from grader.sandbox.outcome import CallOutcome
@@ -76,6 +77,17 @@ class StudentCalls:
         result = value_of(self.forward(probe, as_list))
         require_no_problems(forward_problems(result, probe.T, probe.H, probe.V))
         return result
+
+    def forward_unmemoised(self, inputs, h_prev, C_prev, params):
+        """The student's forward caches on inputs that are no probe (shifted
+        parameters, training steps), or CheckFailed naming what is wrong."""
+        result = value_of(self._call("forward", inputs, h_prev, C_prev, params))
+        require_no_problems(forward_problems(result, len(inputs), h_prev.shape[0], params[4].shape[0]))
+        return result
+
+    def forward_loss(self, inputs, h_prev, C_prev, params, targets) -> float:
+        """The summed cross-entropy of the student's forward outputs."""
+        return sequence_loss(self.forward_unmemoised(inputs, h_prev, C_prev, params)[-1], targets)
 
     def backward(self, probe: Probe, caches, source: str = "reference") -> CallOutcome:
         """The student's backward on caches from ``source`` (normally the

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from grader.checks.expected import reference
-from grader.checks.numeric import sequence_loss
-from grader.checks.structure import backward_problems, forward_problems, parameter_tuple_problems
+from grader.checks.structure import backward_problems, parameter_tuple_problems
 from grader.checks.student import StudentCalls, require_no_problems, value_of
 
 
@@ -56,15 +55,6 @@ def helpers():
     return reference()
 
 
-def student_sequence_loss(student: StudentCalls, sequence, params, word_to_idx) -> float:
-    """The summed cross-entropy of one sequence with the STUDENT's forward."""
-    inputs, targets = helpers().inputs_and_targets(sequence, word_to_idx)
-    zeros = np.zeros((params[0].shape[0], 1))
-    result = value_of(student.call("forward", inputs, zeros, zeros, params))
-    require_no_problems(forward_problems(result, len(inputs), params[0].shape[0], len(word_to_idx)))
-    return sequence_loss(result[-1], targets)
-
-
 def validation_loss(params, sequences, word_to_idx, student: StudentCalls | None = None) -> float:
     """Mean cross-entropy per token, with the reference forward (with the
     student's when ``student`` is given: the student edition)."""
@@ -73,7 +63,9 @@ def validation_loss(params, sequences, word_to_idx, student: StudentCalls | None
         if student is None:
             loss, _ = reference().sequence_loss(sequence, params, word_to_idx)
         else:
-            loss = student_sequence_loss(student, sequence, params, word_to_idx)
+            inputs, targets = helpers().inputs_and_targets(sequence, word_to_idx)
+            zeros = np.zeros((params[0].shape[0], 1))
+            loss = student.forward_loss(inputs, zeros, zeros, params, targets)
         total += loss
         tokens += len(sequence) - 1
     value = total / tokens
@@ -98,8 +90,7 @@ def train_with_student(student: StudentCalls, budget: TrainingBudget) -> Trainin
         epoch_loss = 0.0
         for sequence in training_set:
             inputs, targets = ref.inputs_and_targets(sequence, word_to_idx)
-            caches = value_of(student.call("forward", inputs, zeros, zeros, params))
-            require_no_problems(forward_problems(caches, len(inputs), budget.hidden_size, len(word_to_idx)))
+            caches = student.forward_unmemoised(inputs, zeros, zeros, params)
             result = value_of(student.call("backward", *caches, targets, params))
             require_no_problems(backward_problems(result, shapes))
             loss, grads = result
