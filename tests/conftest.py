@@ -8,11 +8,12 @@ README.md): ``grader.solutions.lstm`` is the reference solution and
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from grader.probes import Probe, make_probe
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -22,9 +23,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "packaging: builds and installs the wheel (~8 s); part of the normal run")
-
-PARAM_NAMES = ("W_f", "W_i", "W_g", "W_o", "W_v", "b_f", "b_i", "b_g", "b_o", "b_v")
-CACHE_NAMES = ("z_s", "f_s", "i_s", "g_s", "C_s", "o_s", "h_s", "v_s", "output_s")
 
 
 @pytest.fixture(scope="session")
@@ -48,51 +46,9 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
-@dataclass
-class Problem:
-    """One forward/backward input with everything non-trivial."""
-
-    inputs: np.ndarray  # (T, V, 1) one-hot
-    targets: np.ndarray  # (T, V, 1) one-hot
-    h_prev: np.ndarray  # (H, 1), non-zero
-    C_prev: np.ndarray  # (H, 1), non-zero
-    params: tuple  # the 10 parameters in contract order
-
-    @property
-    def H(self) -> int:
-        return self.h_prev.shape[0]
-
-    @property
-    def V(self) -> int:
-        return self.inputs.shape[1]
-
-    @property
-    def T(self) -> int:
-        return self.inputs.shape[0]
-
-
-def one_hot(indices, V: int) -> np.ndarray:
-    out = np.zeros((len(indices), V, 1))
-    out[np.arange(len(indices)), np.asarray(indices), 0] = 1.0
-    return out
-
-
-def make_problem(H: int, V: int, T: int, seed: int = 0, scale: float = 0.5) -> Problem:
+def make_problem(H: int, V: int, T: int, seed: int = 0, scale: float = 0.5) -> Probe:
     """Random dense parameters (non-zero biases) and non-zero initial states."""
-    rng = np.random.default_rng(seed)
-    params = (
-        *(rng.normal(0.0, scale, (H, H + V)) for _ in range(4)),
-        rng.normal(0.0, scale, (V, H)),
-        *(rng.normal(0.0, scale, (H, 1)) for _ in range(4)),
-        rng.normal(0.0, scale, (V, 1)),
-    )
-    return Problem(
-        inputs=one_hot(rng.integers(0, V, T), V),
-        targets=one_hot(rng.integers(0, V, T), V),
-        h_prev=rng.normal(0.0, 0.5, (H, 1)),
-        C_prev=rng.normal(0.0, 1.0, (H, 1)),
-        params=params,
-    )
+    return make_probe(f"test-H{H}-V{V}-T{T}-{seed}", T=T, H=H, V=V, seed=seed, scale=scale)
 
 
 @pytest.fixture

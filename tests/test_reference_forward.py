@@ -8,7 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from conftest import CACHE_NAMES, assert_same_values, deep_copy, make_problem, one_hot
+from conftest import assert_same_values, deep_copy, make_problem
+
+from grader.probes import CACHE_NAMES
+from grader.probes import one_hot_sequence as one_hot
 
 SHAPES = [(3, 4), (5, 7), (8, 3)]  # (H, V)
 

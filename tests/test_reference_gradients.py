@@ -17,7 +17,9 @@ import functools
 import numpy as np
 import pytest
 
-from conftest import PARAM_NAMES, make_problem
+from conftest import make_problem
+
+from grader.probes import PARAM_NAMES
 
 EPS = 1e-5
 TOLERANCE = 1e-6
