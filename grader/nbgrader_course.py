@@ -272,6 +272,9 @@ def nbgrader_course(directory, assignment, course_id, force):
     that grade the notebook with lstm-grader's sandbox and name the bugs.
     Next: `cd DIRECTORY && nbgrader generate_assignment ASSIGNMENT`.
     """
+    from grader.edition import refuse_in_student_edition
+
+    refuse_in_student_edition("nbgrader-course")
     paths = write_course(directory, assignment, course_id, force)
     for path in paths:
         click.echo(f"wrote {path}")

@@ -77,8 +77,9 @@ def read_cells(text: str, name: str = "notebook") -> list[_Cell]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
-        raise NotebookError(f"{name} is not a valid notebook: not JSON "
-                            f"(line {error.lineno}, column {error.colno}: {error.msg})") from None
+        message = error.msg.removesuffix(" at").rstrip(":")  # "Invalid control character at"
+        raise NotebookError(f"{name} is not a valid notebook: it is not valid JSON at line {error.lineno}, "
+                            f"column {error.colno} ({message[:1].lower() + message[1:]})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")), list):
         raise NotebookError(f"{name} is not a Jupyter notebook: no list of cells")
     try:

@@ -252,7 +252,7 @@ def test_student_check_judges_like_the_full_check(student_venv, release_dir):
         assert [(t["name"], t["score"]) for t in student["tests"]] == \
                [(t["name"], t["score"]) for t in full["tests"]], submission
         assert student["bugs"] == []
-        assert any("does not name bugs" in error for error in student["errors"])
+        assert not any("does not name bugs" in error for error in student["errors"])  # a notice, not a problem
     assert check_json(student_venv, release_dir, SOLUTION)["score"] == 100
 
 
@@ -262,6 +262,14 @@ def test_student_check_text_report(student_venv, release_dir):
     assert "Score: 0 / 100" in result.stdout and "forward is not implemented yet" in result.stdout
 
 
+def test_student_check_of_a_full_score_shows_a_notice_not_a_problem(student_venv, release_dir):
+    result = run_student(student_venv, release_dir, "check", str(SOLUTION))
+    assert result.returncode == 0, result.stderr
+    assert "Score: 100 / 100" in result.stdout
+    assert "Problem" not in result.stdout
+    assert "does not name bugs" in " ".join(result.stdout.split())
+
+
 def test_student_edition_says_grade_is_not_available(student_venv, release_dir):
     result = run_student(student_venv, release_dir, "grade", "lstm.py")
     assert result.returncode != 0
@@ -269,3 +277,23 @@ def test_student_edition_says_grade_is_not_available(student_venv, release_dir):
     assert "Traceback" not in result.stderr
     result = run_student(student_venv, release_dir, "release", str(release_dir / "again"))
     assert result.returncode != 0 and "student edition" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["batch", "subs", "--out", "graded"], ["nbgrader-course", "course"],
+                                     ["release", "again"]])
+def test_student_edition_refuses_instructor_commands_in_one_line(student_venv, tmp_path, command):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "alice.py").write_text(EXERCISE.read_text())
+    result = run_student(student_venv, tmp_path, *command)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"Error: `lstm-grader {command[0]}` is for instructors and is not part of the student edition; "
+        "use `lstm-grader check FILE.py` (or FILE.ipynb) for the public self-check."]
+    assert not (tmp_path / "graded").exists() and not (tmp_path / "course").exists()
+
+
+def test_student_check_of_a_folder_does_not_suggest_batch(student_venv, tmp_path):
+    result = run_student(student_venv, tmp_path, "check", str(tmp_path))
+    assert result.returncode != 0 and "is a folder; pass one .py or .ipynb file" in result.stderr
+    assert "batch" not in result.stderr
