@@ -116,6 +116,7 @@ def test_cell_source(part: str, points: float) -> str:
 
 
 TRAINING_CELL = '''\
+# lstm-grader: experiments cell
 # Train the model with your three functions (about 3 s) and look at the loss.
 # This cell is yours to change; it is skipped while nbgrader autogrades, and the
 # grader never runs it (it checks training on its own).

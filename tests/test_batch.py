@@ -125,7 +125,7 @@ def test_duplicate_student_is_a_clear_error(tmp_path):
     shutil.copy(REFERENCE, tmp_path / "in" / "ada" / "lstm.py")
     result = CliRunner().invoke(main, ["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "more than one submission for the same student" in result.output
-    assert not (tmp_path / "out" / "ada").exists()
+    assert not (tmp_path / "out" / "students" / "ada").exists()
 
 
 def start_batch(folder: Path, out: Path) -> subprocess.Popen:
@@ -136,7 +136,7 @@ def start_batch(folder: Path, out: Path) -> subprocess.Popen:
 
 def wait_for_results(out: Path, count: int, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while len(list(out.glob("*/results.json"))) < count:
+    while len(list(out.glob("students/*/results.json"))) < count:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "no result appeared"
         time.sleep(0.05)
@@ -158,7 +158,7 @@ def test_killed_half_way_then_rerun_completes(class_of_eight, tmp_path, kill):
     wait_for_results(out, 2, process)
     process.send_signal(kill)
     _, stderr = process.communicate(timeout=30)
-    kept = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/results.json")}
+    kept = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("students/*/results.json")}
     assert 2 <= len(kept) < 8, "the batch should have been stopped half-way"
     if kill == signal.SIGINT:
         assert process.returncode == 130

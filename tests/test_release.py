@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -201,23 +202,46 @@ def pip(python: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=900)
 
 
+def readme_commands(readme: str) -> list[str]:
+    """The commands of the student README's indented code blocks, in order."""
+    return [line.strip() for line in readme.splitlines() if line.startswith("    ") and line.strip()]
+
+
+INSTALL_COMMANDS = ["python3 -m venv .venv", ". .venv/bin/activate", "python -m pip install wheels/*.whl"]
+
+
+def test_the_readme_shows_the_install_and_check_commands_the_tests_run(release_dir):
+    commands = readme_commands((release_dir / "README.md").read_text())
+    assert commands == [*INSTALL_COMMANDS, "lstm-grader check lstm.py", "python lstm.py"]
+
+
 @pytest.fixture(scope="module")
-def student_venv(tmp_path_factory, wheel_path) -> Path:
+def student_venv(tmp_path_factory, release_dir) -> Path:
     """A fresh virtualenv with only the student wheel and its dependencies,
-    installed offline from a local wheelhouse (filled once from the index)."""
-    home = tmp_path_factory.mktemp("student-venv")
-    venv.EnvBuilder(with_pip=True).create(home / "venv")
-    python = home / "venv" / "bin" / "python"
-    install = ["install", "--no-index", "--find-links", str(WHEELHOUSE), str(wheel_path)]
-    result = pip(python, *install)
+    made by running the student README's install commands as written, in a
+    copy of the bundle; pip is kept offline (PIP_NO_INDEX, PIP_FIND_LINKS) on a
+    local wheelhouse, filled once from the index."""
+    bundle = tmp_path_factory.mktemp("student") / "lstm"
+    shutil.copytree(release_dir, bundle)
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(WHEELHOUSE), PIP_DISABLE_PIP_VERSION_CHECK="1",
+               PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""))
+    script = " && ".join(INSTALL_COMMANDS)
+
+    def install() -> subprocess.CompletedProcess:
+        shutil.rmtree(bundle / ".venv", ignore_errors=True)
+        return subprocess.run(["bash", "-c", script], cwd=bundle, env=env, capture_output=True, text=True,
+                              timeout=900)
+
+    result = install()
     if result.returncode != 0:
         WHEELHOUSE.mkdir(parents=True, exist_ok=True)
         download = pip(Path(sys.executable), "download", "--only-binary=:all:", "-d", str(WHEELHOUSE), *DEPENDENCIES)
         if download.returncode != 0:
             pytest.skip(f"cannot fill the wheelhouse {WHEELHOUSE} (offline?): {download.stderr[-300:]}")
-        result = pip(python, *install)
+        result = install()
     assert result.returncode == 0, result.stderr
-    return home / "venv" / "bin"
+    return bundle / ".venv" / "bin"
 
 
 def run_student(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -297,3 +321,22 @@ def test_student_check_of_a_folder_does_not_suggest_batch(student_venv, tmp_path
     result = run_student(student_venv, tmp_path, "check", str(tmp_path))
     assert result.returncode != 0 and "is a folder; pass one .py or .ipynb file" in result.stderr
     assert "batch" not in result.stderr
+
+
+def test_every_command_of_the_student_readme_runs_as_written(student_venv, tmp_path):
+    """After the install commands (the fixture ran them): the check, its JSON
+    and --out variants the README mentions, and `python lstm.py`, which on the
+    untouched exercise stops with one line naming the function to write."""
+    bundle = student_venv.parent.parent
+    result = run_student(student_venv, bundle, "check", "lstm.py")
+    assert result.returncode == 0 and "Score: 0 / 100" in result.stdout, result.stderr
+    result = run_student(student_venv, bundle, "check", "lstm.py", "--format", "json")
+    assert json.loads(result.stdout)["suite"] == "public"
+    result = run_student(student_venv, bundle, "check", "lstm.py", "--out", str(tmp_path / "mine"))
+    assert result.returncode == 0 and (tmp_path / "mine" / "results.json").is_file()
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(MPLBACKEND="Agg", MPLCONFIGDIR=str(tmp_path))
+    ran = subprocess.run([str(student_venv / "python"), "lstm.py"], cwd=bundle, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert "forward is not implemented yet" in ran.stderr
