@@ -224,7 +224,7 @@ c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
 # lstm-grader anyway; see nbgrader issue #917).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "grader.nbgrader_feedback.ClearHiddenTests",  # nbgrader's, without a spurious config warning
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 '''

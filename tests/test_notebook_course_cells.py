@@ -25,3 +25,34 @@ def test_the_mark_silences_notes_but_keeps_definitions():
     assert "def helper():" in extraction.source
     notes = [note for note in extraction.notes if not note.startswith("no code cell defines")]
     assert notes == ["cell 2, line 1: not run: losses = train(params)"]
+
+
+def test_generate_feedback_config_raises_no_unrecognised_option_warning(tmp_path):
+    """The HTML exporter sets nbconvert's display_data_priority for every
+    preprocessor; nbgrader's ClearHiddenTests warned that it does not know it."""
+    import logging
+
+    import pytest
+
+    pytest.importorskip("nbgrader")
+    from traitlets.config import Config
+
+    from grader.nbgrader_course import write_course
+
+    config_path, _ = write_course(tmp_path / "course")
+    config_text = config_path.read_text()
+    assert '"grader.nbgrader_feedback.ClearHiddenTests"' in config_text
+    assert "nbgrader.preprocessors.ClearHiddenTests" not in config_text
+
+    from grader.nbgrader_feedback import ClearHiddenTests
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("test-clear-hidden-tests")
+    logger.addHandler(handler)
+    shared = Config({"NbConvertBase": {"display_data_priority": ["text/html", "text/plain"]}})
+    preprocessor = ClearHiddenTests(config=shared, log=logger)
+    assert [r.getMessage() for r in records if "not recognized" in r.getMessage()] == []
+    assert preprocessor.display_data_priority == ["text/html", "text/plain"]
+    assert preprocessor.begin_test_delimeter == "BEGIN HIDDEN TESTS"
