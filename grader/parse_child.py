@@ -66,16 +66,20 @@ def python_notes(source: str) -> list[str]:
 
 
 def handle(request: dict) -> dict:
-    from grader.notebook import NotebookError, extract_notebook
-
     kind, text, name = request["kind"], request["text"], request["name"]
     try:
-        if kind == "ipynb":
+        if kind != "ipynb":
+            return {"source": text, "notes": python_notes(text)}
+        # jsonschema (under nbformat) builds a grammar for IRI formats on import,
+        # seconds of CPU for a format no notebook schema uses: skip it here
+        sys.modules.setdefault("rfc3987_syntax", None)
+        from grader.notebook import NotebookError, extract_notebook
+
+        try:
             extraction = extract_notebook(text, name)
-            return {"source": extraction.source, "notes": extraction.notes}
-        return {"source": text, "notes": python_notes(text)}
-    except NotebookError as error:
-        return {"error": str(error)}
+        except NotebookError as error:
+            return {"error": str(error)}
+        return {"source": extraction.source, "notes": extraction.notes}
     except RecursionError:
         return {"error": f"{name} is nested too deeply to be read (a very deeply nested expression?)"}
     except MemoryError:

@@ -279,3 +279,15 @@ def test_instructor_guide_commands(clone, tmp_path):
                       tmp_path)
     assert again.returncode == 0, again.stderr
     assert "carol" in (clone / "check" / "grades.csv").read_text()
+
+
+def test_the_json_example_of_grading_md_has_the_keys_of_a_report():
+    """docs/grading.md shows results.json: every key a report has, no other."""
+    import json
+
+    from grader.report import Report
+
+    text = (REPO_ROOT / "docs" / "grading.md").read_text(encoding="utf-8")
+    example = json.loads(re.search(r"```json\n(.*?)```", text, flags=re.S).group(1))
+    keys = set(Report("x.py", "hidden", 0.0, 100.0, []).to_json())
+    assert set(example) == keys
