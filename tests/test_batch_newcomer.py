@@ -71,6 +71,9 @@ def test_discovery_never_follows_a_symbolic_link(tmp_path):
     assert found["carol"].path == subs / "carol" / "lstm.py"
     assert found["dave"].path is None and "no .py or .ipynb" in found["dave"].problem
     assert found["erin"].timestamp == ""
+    write(subs / "fay" / "ps1" / "lstm.py")
+    os.mkfifo(subs / "fay" / "ps1" / "timestamp.txt")  # would block a plain open() forever
+    assert {s.student_id: s for s in discover(subs)}["fay"].timestamp == ""
 
 
 def fake_grade(filename, content, original, options):

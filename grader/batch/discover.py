@@ -17,6 +17,8 @@ before anything is graded, because guessing there would silently drop work.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,12 +68,17 @@ def _candidates(folder: Path) -> list[Path]:
 
 
 def _read_timestamp(folder: Path) -> str:
-    """The first line of nbgrader's timestamp.txt (a link is not followed)."""
-    path = folder / NBGRADER_TIMESTAMP
+    """The first line of nbgrader's timestamp.txt; not a link, a FIFO or a
+    device (opened without following links or blocking, read only if regular)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        if path.is_symlink():
-            return ""
-        with path.open("rb") as handle:
+        fd = os.open(folder / NBGRADER_TIMESTAMP, flags)
+    except OSError:
+        return ""
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return ""
             return handle.read(200).decode("utf-8").strip().splitlines()[0]
     except (OSError, UnicodeDecodeError, IndexError):
         return ""
