@@ -61,7 +61,7 @@ def summary_lines(report: Report, indent: str = "  ") -> list[str]:
     if report.errors:
         lines.append("")
     if report.notes:
-        lines.append("About your file:" if not report.submission.lower().endswith(".ipynb") else
+        lines.append("About your file:" if report.submission.lower().endswith(".py") else
                      wrap("About your notebook (grading loads only its imports, definitions and "
                           "simple constants, so your experiments do not run):", ""))
         lines += [textwrap.fill(note, WIDTH, initial_indent=indent + "- ", subsequent_indent=indent + "  ")

@@ -153,6 +153,15 @@ def test_the_student_readme_explains_wsl_for_windows():
     assert "Scripts\\activate" not in readme  # a native Windows venv cannot run the self-check
 
 
+def test_notes_are_about_the_file_or_the_notebook():
+    def header(submission):
+        return render_text(Report(submission, "public", 0.0, 100.0, [], notes=["a note"])).split("were NOT run.\n\n", 1)[1].splitlines()[0]
+
+    assert header("lstm.py") == "About your file:"
+    assert header("lstm.ipynb").startswith("About your notebook")
+    assert header("your notebook").startswith("About your notebook")  # the nbgrader kernel's code
+
+
 def test_the_student_edition_notice_is_not_a_problem(monkeypatch):
     import grader.edition
 
