@@ -6,9 +6,9 @@ constants; the student's experiments are left out and listed in the notes),
 so nothing slow or interactive runs while grading.
 
 The submission is opened without following symbolic links (a link is refused)
-and read up to a size cap; parsing it (notebook JSON, ``ast``) happens in a
-child process under memory, CPU and time limits (grader.parse_child), never
-in the unbounded grader.
+and read up to a size cap; a notebook is parsed (JSON, ``nbformat``, ``ast``)
+in a child process under memory, CPU and time limits (grader.parse_child),
+never in the unbounded grader. A ``.py`` file is not parsed here at all.
 
 Every problem here is a usage error with a one-line message (missing file,
 wrong kind of file, symbolic link, unreadable, not text, not a notebook, too
@@ -29,6 +29,7 @@ from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".py", ".ipynb")
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024  # more is not a hand-written exercise
+REQUIRED = ("forward", "backward", "clip_and_update")  # the contract's student functions
 
 
 class SubmissionError(ValueError):
@@ -93,14 +94,30 @@ class ParseLimits:
     wall_seconds: float = 60.0
 
 
-def parse_limited(kind: str, text: str, name: str, limits: ParseLimits = ParseLimits()) -> tuple[str, list[str]]:
-    """``(source, notes)`` of a submission, computed by grader.parse_child in
+def python_notes(source: str) -> list[str]:
+    """A note when a Python file does not define the functions to grade (an
+    empty file, the wrong file). Without parsing (the sandbox does that, under
+    its limits): a function whose name does not occur in the text at all is
+    certainly not defined; one that does occur is left to the checks."""
+    missing = [name for name in REQUIRED if not re.search(rf"\b{name}\b", source)]
+    if not missing:
+        return []
+    listed = ", ".join(f"{name}()" for name in missing)
+    if not source.strip():
+        return [f"your file is empty: it defines none of {listed}"]
+    if len(missing) == len(REQUIRED):
+        return [f"your file defines none of {listed}: is it the right file?"]
+    return [f"your file does not define {listed}"]
+
+
+def parse_limited(text: str, name: str, limits: ParseLimits = ParseLimits()) -> tuple[str, list[str]]:
+    """``(source, notes)`` of a notebook, computed by grader.parse_child in
     a child process under ``limits``; a SubmissionError when it is not a
     usable notebook or cannot be read within the limits."""
     package_parent = str(Path(__file__).resolve().parent.parent)
     boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
             "from grader.parse_child import main; main(int(sys.argv[2]), int(sys.argv[3]))")
-    request = json.dumps({"kind": kind, "text": text, "name": name}).encode("utf-8")
+    request = json.dumps({"text": text, "name": name}).encode("utf-8")
     too_much = f"{name} could not be read within the grader's limits " \
                f"({limits.memory_bytes // 2**20} MB, {limits.cpu_seconds} s): is it unusually large or deeply nested?"
     try:
@@ -141,7 +158,10 @@ def prepare(path: Path, workdir: Path) -> tuple[Path, list[str]]:
     require_posix()
     source = read_source(path)
     kind = "ipynb" if Path(path).suffix.lower() == ".ipynb" else "py"
-    source, notes = parse_limited(kind, source, Path(path).name)
+    if kind == "ipynb":
+        source, notes = parse_limited(source, Path(path).name)
+    else:
+        notes = python_notes(source)
     # a .py keeps its name, so a syntax error names the student's file
     target = Path(workdir) / (safe_python_name(Path(path).name) if kind == "py" else "submission.py")
     target.write_text(source, encoding="utf-8")

@@ -62,9 +62,13 @@ def test_an_empty_file_is_told_it_defines_none_of_the_functions(tmp_path):
 def test_a_file_missing_one_function_is_told_which(tmp_path):
     path = tmp_path / "partial.py"
     path.write_text("def forward(inputs, h_prev, C_prev, p):\n    pass\n\n"
-                    "if True:\n    def backward(*a):\n        pass\n")
-    _, notes = prepare(path, tmp_path / "work" if (tmp_path / "work").mkdir() is None else tmp_path)
+                    "if True:\n    def backward(*a):\n        pass\n\ndef clip_and_update_all():\n    pass\n")
+    (tmp_path / "work").mkdir()
+    _, notes = prepare(path, tmp_path / "work")
     assert notes == ["your file does not define clip_and_update()"]
+    path.write_text("print('my notes')\n")
+    assert prepare(path, tmp_path / "work")[1] == [
+        "your file defines none of forward(), backward(), clip_and_update(): is it the right file?"]
 
 
 def test_evidence_of_one_output_is_grammatical():
@@ -113,16 +117,16 @@ def test_a_deeply_nested_expression_is_a_clear_error_not_a_recursion_error(tmp_p
 def test_a_notebook_too_big_for_the_memory_limit_is_a_clear_error(tmp_path):
     big = notebook("import numpy as np", "x = [" + "1, " * 1_500_000 + "]")
     with pytest.raises(SubmissionError, match="could not be read within the grader's limits|too large"):
-        parse_limited("ipynb", big, "big.ipynb", ParseLimits(memory_bytes=150 * 2**20))
+        parse_limited(big, "big.ipynb", ParseLimits(memory_bytes=150 * 2**20))
 
 
 def test_parsing_happens_in_a_child_process(tmp_path):
     """The child's answer is what the grader uses: a notebook that would make
     this process raise is answered with the child's message."""
-    source, notes = parse_limited("ipynb", notebook("import numpy as np", "print(1)"), "n.ipynb")
+    source, notes = parse_limited(notebook("import numpy as np", "print(1)"), "n.ipynb")
     assert "import numpy as np" in source and any("print(1)" in note for note in notes)
     with pytest.raises(SubmissionError, match="n.ipynb is not a Jupyter notebook"):
-        parse_limited("ipynb", "[1]", "n.ipynb")
+        parse_limited("[1]", "n.ipynb")
 
 
 def test_a_submission_over_the_size_cap_is_refused(tmp_path):
