@@ -292,3 +292,40 @@ def test_the_json_example_of_grading_md_has_the_keys_of_a_report():
     example = json.loads(re.search(r"```json\n(.*?)```", text, flags=re.S).group(1))
     keys = set(Report("x.py", "hidden", 0.0, 100.0, []).to_json())
     assert set(example) == keys
+
+
+WHEELHOUSE = Path(os.environ.get("LSTM_GRADER_WHEELHOUSE", Path.home() / ".cache" / "lstm-grader-wheelhouse"))
+
+
+def test_readme_first_command_runs_as_written_in_a_fresh_clone(tmp_path_factory):
+    """The README's first line, exactly, in a copy of the checkout: a new
+    virtualenv, `pip install -e .`, and the grading of the example. pip is kept
+    offline on a local wheelhouse (PIP_NO_INDEX, PIP_FIND_LINKS; filled once
+    from the index) so the test does not depend on the network."""
+    first = re.search(r"```sh\n(python -m venv .*)\n```", README.read_text(encoding="utf-8")).group(1)
+    fresh = tmp_path_factory.mktemp("fresh") / "lstm-autograder"
+    shutil.copytree(REPO_ROOT, fresh, ignore=shutil.ignore_patterns(*IGNORED, "*.egg-info"))
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(WHEELHOUSE), PIP_DISABLE_PIP_VERSION_CHECK="1",
+               MPLBACKEND="Agg", MPLCONFIGDIR=str(fresh / ".mpl"),
+               PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""))
+
+    def run() -> subprocess.CompletedProcess:
+        shutil.rmtree(fresh / ".venv", ignore_errors=True)
+        return subprocess.run(["bash", "-c", first], cwd=fresh, env=env, capture_output=True, text=True,
+                              timeout=900)
+
+    result = run()
+    if result.returncode != 0 and "Score:" not in result.stdout:
+        pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+        wanted = [*pyproject["build-system"]["requires"],
+                  *(d for d in pyproject["project"]["dependencies"] if "python_version" not in d)]
+        WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+        download = subprocess.run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
+                                   "--only-binary=:all:", "-d", str(WHEELHOUSE), *wanted],
+                                  capture_output=True, text=True, timeout=900)
+        if download.returncode != 0:
+            pytest.skip(f"cannot fill the wheelhouse {WHEELHOUSE} (offline?): {download.stderr[-300:]}")
+        result = run()
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Score: 68.4 / 100" in result.stdout and "Traceback" not in result.stderr
