@@ -14,8 +14,8 @@ file; 0 turns the rule off). Every fixed bug lowers k, so the score rises with
 every fix. Wrong behaviour the named bugs do not reproduce keeps today's
 output-based credit: points follow behaviour, never a name alone.
 
-The student edition has no diagnosis: there nothing is named and the
-output-based credit stands. The checks record what the rule needs in the grading context: the probe and
+The public self-check keeps the output-based credit: the student edition has
+no diagnosis, and both editions' self-checks must score alike. The checks record what the rule needs in the grading context: the probe and
 the gradients the student returned (see the backward and gradcheck suites).
 """
 
@@ -96,14 +96,16 @@ def bug_credit(k: int, r: float) -> float:
     return r / (r + (1.0 - r) * k) if r > 0 else 0.0
 
 
-def follow_fixes(outcomes: list, diagnosis: dict, context: dict, points_file=None) -> list:
+def follow_fixes(outcomes: list, diagnosis: dict, context: dict, points_file=None, suite: str = "hidden") -> list:
     """``outcomes`` with the gradient checks' credit following the named bugs
-    (``named_bug_credit`` from the points file, or its default)."""
+    (``named_bug_credit`` from the points file, or its default). Only for the
+    hidden suite: the public self-check must score alike in the student
+    edition, which names no bugs."""
     from grader.points import credit_setting
 
     bugs = gradient_bugs(diagnosis)
     records = context.get(GRADIENT_RECORDS, {})
-    if not bugs or not records or not backward_explained(diagnosis):
+    if suite != "hidden" or not bugs or not records or not backward_explained(diagnosis):
         return outcomes
     r = credit_setting("named_bug_credit", points_file)
     if r <= 0:

@@ -89,7 +89,8 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
         errors.append(load_error.message + (f"\n{load_error.traceback}" if load_error.traceback else ""))
     errors += [f"internal grader error in {o.name}: {o.internal_error}" for o in plugin.outcomes if o.internal_error]
     errors += [f"internal grader error: {e}" for e in plugin.collection_errors]
-    tests = score_checks(follow_fixes(plugin.outcomes, diagnosis, plugin.context, options.points_file), points)
+    tests = score_checks(follow_fixes(plugin.outcomes, diagnosis, plugin.context, options.points_file, options.suite),
+                         points)
     training = plugin.context.get("training")
     return Report(
         submission=str(submission),

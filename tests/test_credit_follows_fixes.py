@@ -166,3 +166,9 @@ def test_the_feedback_says_why_the_check_keeps_points():
     after = {o.name: o for o in follow_fixes(plugin.outcomes, diagnosis, plugin.context)}
     assert "The 1 bug named below explains every wrong gradient here" in after[
         "backward/gradients[T=6, non-zero state]"].feedback
+
+
+def test_the_public_self_check_keeps_output_based_credit():
+    """`check` must score alike in the student edition, which names no bugs."""
+    plugin, diagnosis = in_process(module_of("single_backward__no_hidden_carry.py"))
+    assert follow_fixes(plugin.outcomes, diagnosis, plugin.context, None, "public") == plugin.outcomes
