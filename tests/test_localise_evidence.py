@@ -14,8 +14,8 @@ import pytest
 
 from grader.diagnosis import probes as diagnosis_probes
 from grader.diagnosis.compare import elementwise_clip_bound
-from grader.diagnosis.domains import observe_backward, observe_clip
-from grader.diagnosis.localise import localise_backward, localise_clip
+from grader.diagnosis.domains import observe_backward, observe_clip, observe_forward
+from grader.diagnosis.localise import localise_backward, localise_clip, localise_forward
 from grader.diagnosis.search import explain
 from grader.sandbox.outcome import CallOutcome, StudentError
 
@@ -130,3 +130,16 @@ def test_elementwise_clip_bound_needs_an_entry_beyond_the_bound():
     assert elementwise_clip_bound([(np.clip(model, -1, 1), model)]) == 1.0
     assert elementwise_clip_bound([(model, model)]) is None  # nothing was cut
     assert elementwise_clip_bound([(model * 0.5, model)]) is None  # a scale, not a cut
+
+
+def test_forward_says_which_step_goes_wrong_and_that_the_earlier_ones_are_right():
+    """The cell state read from C_prev (not the previous step) is right at
+    step 0 and wrong from step 1 on."""
+    observed = observe_forward(patched(("C = f * C_s[-1] + i * g", "C = f * C_s[0] + i * g")))
+    explanation = explain(observed.domain, {})
+    order = [p.name for p in diagnosis_probes.forward_probes()]
+    [finding] = localise_forward(explanation.unmatched, observed.domain.student, observed.lengths, order, False)
+    assert finding.first_step == 1 and finding.wrong[0] == "C_s"
+    assert "at step t = 1 (the first step that goes wrong)" in finding.message
+    assert "every step before it is right" in finding.message
+    assert "z_s, f_s, i_s, g_s" in finding.message.split("while")[1]
