@@ -83,24 +83,26 @@ def own_derivatives(student: StudentCalls, probe: Probe, directions) -> dict[str
     return numeric_derivatives(loss_at, probe.params, directions)
 
 
-def why_not_own_forward(student: StudentCalls, expected, probe: Probe, directions, contract: dict) -> str:
-    """Why the student's forward cannot stand for the contract's here ('' when it can)."""
+def own_forward_derivatives(student: StudentCalls, expected, probe: Probe, directions,
+                            contract: dict) -> tuple[dict | None, str]:
+    """Finite differences of the student's forward when it can stand for the
+    contract's here, else None and the reason why not."""
     try:
         caches = student.forward_checked(probe)
     except CheckFailed as failure:
-        return f"your forward gives no usable result here ({failure})"
+        return None, f"your forward gives no usable result here ({failure})"
     _, message = compare_forward(caches, expected.forward(probe))
     if message:
-        return "your forward's values differ from the contract's on this probe (see the forward checks)"
+        return None, "your forward's values differ from the contract's on this probe (see the forward checks)"
     try:
         own = own_derivatives(student, probe, directions)
     except CheckFailed as failure:
-        return f"your forward gives no usable result when a parameter is nudged ({failure})"
+        return None, f"your forward gives no usable result when a parameter is nudged ({failure})"
     moved = wrong_directions(errors_between(own, contract))
     if moved:
-        return ("your forward's loss does not change like the contract's when "
-                + ", ".join(moved) + " are nudged")
-    return ""
+        return None, ("your forward's loss does not change like the contract's when "
+                      + ", ".join(moved) + " are nudged")
+    return own, ""
 
 
 @dataclass
@@ -134,15 +136,12 @@ def check_gradients(student: StudentCalls, expected, probe: Probe, seed: int) ->
     """Run the gradient check on ``probe`` (raises CheckFailed when backward gives nothing usable)."""
     directions = directions_for(probe, seed)
     contract = contract_derivatives(expected, probe, directions)
-    reason = why_not_own_forward(student, expected, probe, directions, contract)
-    if reason:
-        caches, caches_from = expected.forward(probe), "reference"
-        _, grads = student.backward_checked(probe, caches, source="reference")
-        numeric = contract
+    own, reason = own_forward_derivatives(student, expected, probe, directions, contract)
+    if own is None:
+        caches, caches_from, numeric = expected.forward(probe), "reference", contract
     else:
-        caches, caches_from = student.forward_checked(probe), "student"
-        _, grads = student.backward_checked(probe, caches, source="student")
-        numeric = own_derivatives(student, probe, directions)
+        caches, caches_from, numeric = student.forward_checked(probe), "student", own
+    _, grads = student.backward_checked(probe, caches, source=caches_from)
     wrong = wrong_directions(errors_between(analytic_derivatives(grads, directions), numeric))
     flat = [name for name, value in contract.items() if not abs(value) > FLAT]
     informative = [name for name in PARAM_NAMES if name not in flat]
