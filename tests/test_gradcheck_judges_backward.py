@@ -118,3 +118,30 @@ def test_degenerate_submissions_score_at_most_the_structure_points(name):
     assert report.score <= structure, [(t.name, t.score) for t in report.tests if t.score]
     gradcheck = next(t for t in report.tests if t.name == "gradcheck/backward_matches_own_forward")
     assert gradcheck.score == 0 and "contract's forward" in gradcheck.feedback
+
+
+@pytest.mark.parametrize("mutant", ["single_forward__hidden_missing_tanh.py", "single_forward__concat_order.py",
+                                    "single_forward__initial_state_not_stored.py"])
+def test_forward_bugs_cost_no_gradient_check_points_on_the_hidden_suite(mutant):
+    """The hidden suite in-process on the catalogue's forward mutants (their
+    backward is right): full gradient-check points, and feedback saying why."""
+    import importlib.util
+
+    from grader.plugin import GradingPlugin
+    from grader.runner import run_suite
+    from grader.suites.hidden_probes import PROBESET
+
+    spec = importlib.util.spec_from_file_location("forward_mutant", Path(__file__).parent / "mutants" / mutant)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def call(name, *args, **kwargs):
+        try:
+            return CallOutcome(value=getattr(module, name)(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - the student's exception is data
+            return CallOutcome(error=StudentError("exception", str(error)))
+    plugin = run_suite(GradingPlugin(StudentCalls(call), LiveReference(), PROBESET))
+    [check] = [o for o in plugin.outcomes if o.name == "gradcheck/backward_matches_own_forward"]
+    assert check.passed and check.credit == 1.0
+    assert "contract's forward" in check.feedback and "costs nothing here" in check.feedback
+    assert not all(o.passed for o in plugin.outcomes if o.name.startswith("forward/"))
