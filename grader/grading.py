@@ -16,6 +16,7 @@ from pathlib import Path
 from grader import __version__
 from grader.checks.expected import expectations
 from grader.checks.student import StudentCalls
+from grader.credit import follow_fixes
 from grader.edition import is_student_edition, require_full_edition
 from grader.plugin import GradingPlugin
 from grader.points import points_for
@@ -85,7 +86,8 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
         errors.append(load_error.message + (f"\n{load_error.traceback}" if load_error.traceback else ""))
     errors += [f"internal grader error in {o.name}: {o.internal_error}" for o in plugin.outcomes if o.internal_error]
     errors += [f"internal grader error: {e}" for e in plugin.collection_errors]
-    tests = score_checks(plugin.outcomes, points)
+    tests = score_checks(follow_fixes(plugin.outcomes, diagnosis, plugin.context, options.points_file, options.suite),
+                         points)
     training = plugin.context.get("training")
     return Report(
         submission=str(submission),

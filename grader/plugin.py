@@ -34,6 +34,9 @@ class Credit:
     def award(self, share: float) -> None:
         self._record("credit", max(0.0, min(1.0, float(share))))
 
+    def note(self, text: str) -> None:  # feedback for a check that passes (what it did)
+        self._record("note", str(text))
+
 
 @dataclass
 class GradingPlugin:
@@ -105,7 +108,7 @@ class GradingPlugin:
             name=check_name(report.nodeid),
             passed=passed,
             credit=credit if passed or credit < 1.0 else 0.0,
-            feedback=getattr(report, "feedback", ""),
+            feedback=getattr(report, "feedback", "") or properties.get("note", ""),
             internal_error=internal,
         )
 

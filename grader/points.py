@@ -17,6 +17,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 DEFAULT_POINTS_FILE = Path(__file__).with_name("default_points.toml")
+CREDIT_TABLE = "credit"  # not a suite: the settings of the credit rules (docs/grading.md)
+CREDIT_DEFAULTS = {"named_bug_credit": 0.5}  # when a points file (the student edition's) has no [credit]
 
 
 class PointsError(ValueError):
@@ -50,4 +52,25 @@ def points_for(suite: str, override: Path | None = None) -> dict[str, float]:
             raise PointsError(f"{override}: no check named {', '.join(unknown)} in the {suite} suite; "
                               f"known checks: {', '.join(sorted(points))}")
         points.update(custom)
+        credit_setting("named_bug_credit", override)  # a bad [credit] table fails now, not after grading
     return points
+
+
+def credit_setting(name: str, override: Path | None = None) -> float:
+    """One setting of the ``[credit]`` table, default merged with ``override``.
+
+    ``named_bug_credit`` (0 <= r < 1) is the credit one named backward bug
+    leaves a gradient check it fully explains (see grader.credit); 0 turns
+    that rule off.
+    """
+    settings = {**CREDIT_DEFAULTS, **read_points(DEFAULT_POINTS_FILE).get(CREDIT_TABLE, {})}
+    if override is not None:
+        custom = read_points(override).get(CREDIT_TABLE, {})
+        unknown = sorted(set(custom) - set(settings))
+        if unknown:
+            raise PointsError(f"{override}: no setting named {', '.join(unknown)} in [{CREDIT_TABLE}]; "
+                              f"known settings: {', '.join(sorted(settings))}")
+        settings.update(custom)
+    if name == "named_bug_credit" and not 0.0 <= settings[name] < 1.0:
+        raise PointsError(f"{override}: [{CREDIT_TABLE}] named_bug_credit must be >= 0 and < 1")
+    return settings[name]

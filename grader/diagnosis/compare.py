@@ -68,3 +68,24 @@ def relative_error(student, model, scale_free: bool = False) -> float:
 def matches(student, model, scale_free: bool = False) -> bool:
     """Whether two outputs agree within :data:`TOLERANCE`."""
     return relative_error(student, model, scale_free) <= TOLERANCE
+
+
+def elementwise_clip_bound(pairs) -> float | None:
+    """The bound c when every student value is its model value clipped to
+    [-c, c] (``np.clip``) and some model entry is beyond c, else None.
+
+    ``pairs`` are (student, model) values; c is read off the student's largest
+    magnitude, so it needs no guess.
+    """
+    arrays = [(as_array(a), as_array(b)) for a, b in pairs]
+    if not arrays or any(a is None or b is None or a.size != b.size or not np.all(np.isfinite(a))
+                         for a, b in arrays):
+        return None
+    bound = max(float(np.max(np.abs(a))) for a, _ in arrays if a.size)
+    if bound <= 0 or not any(np.any(np.abs(b) > bound * (1 + 1e-9)) for _, b in arrays):
+        return None
+    for a, b in arrays:
+        clipped = np.clip(b, -bound, bound)
+        if _norm(a - clipped) > TOLERANCE * (_norm(a) + _norm(clipped)):
+            return None
+    return bound

@@ -2,6 +2,7 @@
 forward bug never cascades into backward failures."""
 
 from grader.checks.student import CheckFailed
+from grader.credit import record_gradients
 from grader.checks.values import compare_gradients, compare_loss
 
 
@@ -21,9 +22,10 @@ def test_loss_with_a_vanishing_probability(student, expected, probeset):
         raise CheckFailed(message + "; here one target has probability exactly 0")
 
 
-def test_gradients(sequence_case, student, expected, probeset, credit):
+def test_gradients(sequence_case, student, expected, probeset, credit, grading_context):
     probe = probeset.sequences[sequence_case]
     _, grads = student.backward_checked(probe, expected.forward(probe))
+    record_gradients(grading_context, f"backward/gradients[{sequence_case}]", probe, grads)
     share, message = compare_gradients(grads, expected.backward(probe)[1])
     credit.award(share)
     if message:
