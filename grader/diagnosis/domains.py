@@ -263,6 +263,7 @@ def inferred_clip_norm(unclipped: dict, student: dict) -> float | None:
 
 
 T1 = ("backward T=1",)
+SEVERAL_STEPS = ("backward T=3", "backward probability 0", "backward H != V")  # where carries act
 BACKWARD_STAGES = (
     Stage(groups=((("softmax_grad",), ("db_v",)),), probes=T1, scale_free=True),
     Stage(groups=((("h_index",), ("dW_v",)),), probes=T1, scale_free=True),
@@ -273,7 +274,8 @@ BACKWARD_STAGES = (
                   (("f_deriv", "c_prev_index"), ("dW_f", "db_f"))),
           probes=T1, scale_free=True),
     # C[0] as the previous cell state is C[t] when T = 1: decided with the carries
-    Stage(shared=("c_prev_index",), groups=((("h_carry", "c_carry"), GRAD_NAMES),), scale_free=True),
+    Stage(shared=("c_prev_index",), groups=((("h_carry", "c_carry"), GRAD_NAMES),), probes=SEVERAL_STEPS,
+          scale_free=True, required=False),
     Stage(groups=((("clip",), GRAD_NAMES),)),
     Stage(groups=((("loss_kind", "loss_scale", "loss_eps"), ("loss",)),)),
 )
@@ -320,7 +322,8 @@ def clip_stages():
     return (
         # below max_norm nothing is clipped: only the step (sign, lr) and a rescale that is always applied show
         Stage(groups=((("sign", "lr", "always", "step"), PARAM_NAMES),), probes=below),
-        Stage(groups=((("norm", "coef", "clip_scope"), PARAM_NAMES),)),
+        # the weights decide the norm and coefficient, the biases whether they are clipped too
+        Stage(groups=((("norm", "coef"), PARAM_NAMES[:5]), (("clip_scope",), PARAM_NAMES[5:]))),
         Stage(groups=((("sign", "lr", "step"), PARAM_NAMES),)),
     )
 

@@ -386,26 +386,27 @@ def clip_model(params, grads, lr, max_norm, s: Switches):
 
 def clip_norms(grads, how: str) -> list:
     """The norm each gradient is clipped by, as the ``norm`` switch computes it."""
-    per_parameter = [global_norm([grad]) for grad in grads]
+    if how in ("per-parameter", "sum-of-norms"):
+        per_parameter = [global_norm([grad]) for grad in grads]
+        return per_parameter if how == "per-parameter" else [sum(per_parameter)] * len(grads)
     total = {
         "global": lambda: global_norm(grads),
         "weights-only": lambda: global_norm(grads[:5]),
         "no-sqrt": lambda: global_norm(grads) ** 2,
-        "sum-of-norms": lambda: sum(per_parameter),
     }
-    if how == "per-parameter":
-        return per_parameter
     return [total[how]()] * len(grads)
 
 
 def rescale(grad, norm, max_norm, coef_kind: str, when: str):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        coef = {
-            "max/(norm+eps)": max_norm / (norm + 1e-6),
-            "norm/max": norm / max_norm,
-            "max": max_norm,
-            "1/norm": 1.0 / norm if norm > 0 else np.inf,
-        }[coef_kind]
-    if when == "always" or norm > max_norm:
+    if not (when == "always" or norm > max_norm):
+        return grad
+    if coef_kind == "max/(norm+eps)":
+        coef = max_norm / (norm + 1e-6)
+    elif coef_kind == "norm/max":
+        coef = norm / max_norm
+    elif coef_kind == "max":
+        coef = max_norm
+    else:  # "1/norm"
+        coef = 1.0 / norm if norm > 0 else math.inf
+    with np.errstate(invalid="ignore"):
         return grad * coef
-    return grad

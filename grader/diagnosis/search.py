@@ -33,8 +33,10 @@ class Stage:
 
     ``groups`` is a tuple of ``(switches, outputs)``: each group's switches are
     chosen by the outputs listed with it, for every assignment of ``shared``.
-    ``probes`` restricts the probes evaluated (None: all); ``scale_free``
-    compares directions only (used before clipping is decided).
+    ``probes`` restricts the probes evaluated (None: all; a failure on one
+    of them leaves the function undiagnosed unless ``required`` is False, the
+    stage then deciding on the probes that ran); ``scale_free`` compares
+    directions only (used before clipping is decided).
     """
 
     groups: tuple
@@ -42,6 +44,7 @@ class Stage:
     probes: tuple | None = None
     scale_free: bool = False
     steps: int | None = None
+    required: bool = True
 
 
 @dataclass
