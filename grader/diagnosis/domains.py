@@ -167,6 +167,13 @@ def backward_evaluator(probes_by_name, student: dict):
                 memo[key] = None
         return memo[key]
 
+    def loss(name, candidate):
+        key = (name, *(variant(candidate, "backward", switch) for switch in NOT_GRADIENT_SWITCHES[1:]))
+        if key not in memo:
+            probe = probes_by_name[name]
+            memo[key] = loss_model(probe.caches[-1], probe.probe.targets, candidate)
+        return memo[key]
+
     def evaluate(candidate, probe_names=None, steps=None):
         unclipped = {name: gradients(name, candidate) for name in (probe_names or probes_by_name)}
         how = variant(candidate, "backward", "clip")
@@ -177,8 +184,7 @@ def backward_evaluator(probes_by_name, student: dict):
                 continue
             if threshold is not None:
                 grads = clip_in_backward(grads, how, threshold)
-            probe = probes_by_name[name]
-            model[(name, "loss")] = loss_model(probe.caches[-1], probe.probe.targets, candidate)
+            model[(name, "loss")] = loss(name, candidate)
             model.update({(name, grad_name): grad for grad_name, grad in zip(GRAD_NAMES, grads)})
         return model
     return evaluate
@@ -263,7 +269,7 @@ def inferred_clip_norm(unclipped: dict, student: dict) -> float | None:
 
 
 T1 = ("backward T=1",)
-SEVERAL_STEPS = ("backward T=3", "backward probability 0", "backward H != V")  # where carries act
+SEVERAL_STEPS = ("backward T=3",)  # the carries and C[0] act from the second step on
 BACKWARD_STAGES = (
     Stage(groups=((("softmax_grad",), ("db_v",)),), probes=T1, scale_free=True),
     Stage(groups=((("h_index",), ("dW_v",)),), probes=T1, scale_free=True),
@@ -272,7 +278,7 @@ BACKWARD_STAGES = (
           groups=((("g_deriv",), ("dW_g", "db_g")),
                   (("i_deriv",), ("dW_i", "db_i")),
                   (("f_deriv", "c_prev_index"), ("dW_f", "db_f"))),
-          probes=T1, scale_free=True),
+          probes=T1, scale_free=True, skip=(("c_prev_index", "C[0]"),)),
     # C[0] as the previous cell state is C[t] when T = 1: decided with the carries
     Stage(shared=("c_prev_index",), groups=((("h_carry", "c_carry"), GRAD_NAMES),), probes=SEVERAL_STEPS,
           scale_free=True, required=False),
