@@ -6,7 +6,8 @@ a renamed variable...). The files are checked in; run this script after
 changing the base or an edit:  python tests/mutants/generate.py
 
 The notebook's original backward and the correct-style files are written by
-hand (notebook_original.py, correct_*.py).
+hand (notebook_original.py, correct_*.py); the notebook_plus_* files are the
+notebook with one more mistake, edited in its own style.
 """
 
 from pathlib import Path
@@ -303,6 +304,19 @@ VARIANTS = {
                                           "    return params\n")]),
 }
 
+# combinations of variants (or ids) that must still be named exactly: name -> (variants or ids, expected ids)
+VARIANT_COMBINATIONS = {
+    "combo_new_weights_only_clip_and_update": (
+        ["variant_clip_weights_norm_only", "update/biases-not-updated"],
+        ["clip/biases-skipped", "update/biases-not-updated"]),
+    "combo_new_softmax_gate_no_bias_anywhere": (
+        ["variant_forget_gate_softmax", "variant_no_bias_anywhere"],
+        ["forward/gate-activation", "forward/gate-bias-missing"]),
+    "combo_new_clipped_by_value_sign_squared": (
+        ["variant_backward_clipped_in_place_5", "backward/sigmoid-derivative-sign", "variant_half_squared_error"],
+        ["backward/sigmoid-derivative-sign", "backward/loss-squared-error", "backward/gradients-clipped"]),
+}
+
 # mistakes the catalogue does not know: (edits, where the feedback must point)
 UNKNOWN = {
     "unknown_backward_dz_without_output_gate": (
@@ -401,6 +415,12 @@ def main():
         for bug_id in ids:
             source = apply(source, EDITS[bug_id])
         text = module(f"A student LSTM with {len(ids)} bugs at once.", ids, source)
+        (HERE / f"{name}.py").write_text(text)
+    for name, (variants, ids) in VARIANT_COMBINATIONS.items():
+        source = BASE
+        for variant_name in variants:
+            source = apply(source, VARIANTS[variant_name][1] if variant_name in VARIANTS else EDITS[variant_name])
+        text = module(f"A student LSTM with {len(ids)} bugs at once, some written another way.", ids, source)
         (HERE / f"{name}.py").write_text(text)
     for name, (bug_id, edits) in VARIANTS.items():
         text = module(f"A student LSTM with one bug, written another way: {bug_id}.", [bug_id], apply(BASE, edits))
