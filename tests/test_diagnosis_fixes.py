@@ -143,6 +143,43 @@ def unquoted_parts(text: str, quoted: list[str]) -> list[str]:
     return text.split("\0")
 
 
+# the same fixes pasted into other students' styles: (id, mutant, [(text, paste)]); a second paste
+# fixes the file's other bug with its own catalogue fix
+OTHER_STYLES = [
+    ("forward/concat-order", "variant_concat_order_own_state_names.py", [("z = np.vstack((x, h))", "z = np.vstack((h_s[-1], x))")]),
+    ("forward/concat-order", "combo_forward_concat_tanh.py", [("z = np.vstack((x, h_prev))", "z = np.vstack((h_s[-1], x))"),
+                                                             ("h_prev = o * C_prev", "h_prev = o * np.tanh(C_s[-1])")]),
+    ("backward/sigmoid-derivative-sign", "notebook_plus_sigmoid_derivative_sign.py", [("f[t] * (f[t] - 1)", "f[t] * (1 - f[t])")]),
+]
+
+
+def paste(path: Path, edits) -> Path:
+    source = path.read_text()
+    for old, new in edits:
+        assert old in source, (path.name, old)
+        source = source.replace(old, new)
+    return source
+
+
+@pytest.mark.parametrize("bug_id, name, edits", OTHER_STYLES, ids=[f"{i}-{n}" for i, n, _ in OTHER_STYLES])
+def test_the_fix_works_in_other_styles(bug_id, name, edits, tmp_path):
+    fix = load_catalog()[bug_id].fix
+    assert any(code in edits[0][1] for code in code_in(fix))  # the first paste is this id's fix, literally
+    path = tmp_path / name
+    path.write_text(paste(MUTANTS / name, edits))
+    before = set(adapter.expected_ids(MUTANTS / name))
+    after = set(diagnose(adapter.in_process_call(adapter.load_mutant(path))).bug_ids)
+    assert bug_id not in after and after <= before
+
+
+def test_the_old_concat_fix_would_have_broken_the_carry(tmp_path):
+    """Why the fix quotes ``h_s[-1]``: ``h_prev`` in a loop that carries ``h`` undoes the carry."""
+    path = tmp_path / "old_fix.py"
+    name = "variant_concat_order_own_state_names.py"
+    path.write_text(paste(MUTANTS / name, [("z = np.vstack((x, h))", "z = np.vstack((h_prev, x))")]))
+    assert diagnose(adapter.in_process_call(adapter.load_mutant(path))).bug_ids == ["forward/state-not-carried"]
+
+
 @pytest.fixture(scope="module")
 def fixed_files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("fixed")

@@ -293,6 +293,12 @@ VARIANTS = {
                                      "loss += 0.5 * np.sum((targets[t] - outputs[t]) ** 2)")]),
     "variant_forget_sign_only": ("backward/sigmoid-derivative-sign",
                                  [("df = f[t] * (1 - f[t]) * df", "df = -f[t] * (1 - f[t]) * df")]),
+    "variant_concat_order_own_state_names": ("forward/concat-order", [
+        ("    for t, x in enumerate(inputs):\n        z = np.vstack((h_prev, x))",
+         "    h, C = h_prev, C_prev\n    for t, x in enumerate(inputs):\n        z = np.vstack((x, h))"),
+        ("C_prev = f * C_prev + i * g\n        C_s.append(C_prev)", "C = f * C + i * g\n        C_s.append(C)"),
+        ("h_prev = o * tanh(C_prev)\n        h_s.append(h_prev)", "h = o * tanh(C)\n        h_s.append(h)"),
+        ("v = np.dot(W_v, h_prev) + b_v", "v = np.dot(W_v, h) + b_v")]),
     "variant_clip_weights_norm_only": ("clip/biases-skipped",
                                        [("    for grad in grads:\n        total_norm", "    for grad in grads[:5]:\n        total_norm")]),
     "variant_clip_norm_without_sqrt": ("clip/wrong-coefficient",
