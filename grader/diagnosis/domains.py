@@ -154,7 +154,7 @@ def backward_evaluator(probes_by_name, student: dict):
     inferred from the student's gradients (see :func:`inferred_threshold`).
     The unclipped gradients are memoised without the loss and clip switches,
     which do not change them."""
-    memo = {}
+    memo, losses = {}, {}
     bound = largest_value(student)[0]  # the value bound of np.clip, if the backward clips by value
 
     def gradients(name, candidate):
@@ -169,10 +169,10 @@ def backward_evaluator(probes_by_name, student: dict):
 
     def loss(name, candidate):
         key = (name, *(variant(candidate, "backward", switch) for switch in NOT_GRADIENT_SWITCHES[1:]))
-        if key not in memo:
+        if key not in losses:
             probe = probes_by_name[name]
-            memo[key] = loss_model(probe.caches[-1], probe.probe.targets, candidate)
-        return memo[key]
+            losses[key] = loss_model(probe.caches[-1], probe.probe.targets, candidate)
+        return losses[key]
 
     def evaluate(candidate, probe_names=None, steps=None):
         unclipped = {name: gradients(name, candidate) for name in (probe_names or probes_by_name)}
@@ -246,6 +246,7 @@ def inferred_parameter_norm(unclipped: dict, student: dict) -> tuple | None:
         clipped.append((model_norm, student_norm))
     if not clipped:
         return None
+
     def bounds(eps):
         return [s * (n + eps) / n for n, s in clipped]
     eps = min((1e-6, 0.0), key=lambda e: max(bounds(e)) - min(bounds(e)))

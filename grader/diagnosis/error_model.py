@@ -257,9 +257,10 @@ def backward_model(caches, targets, p, s: Switches, clip_norm: float | None = No
     return loss_model(y, targets, s), grads
 
 
-def clip_in_backward(grads, how: str, threshold: float):
+def clip_in_backward(grads, how: str, threshold):
     """The clipping a ``backward`` should not do: by the global norm, by each
-    gradient's own norm, or value by value."""
+    gradient's own norm (``threshold`` is then ``(max_norm, eps)``), or value
+    by value."""
     if how == "clipped":
         return clip_by_global_norm(grads, threshold)
     if how == "per-parameter":
