@@ -104,6 +104,14 @@ def test_named_bugs_carry_evidence(diagnoses):
         assert bug.explanation and bug.fix and bug.title
 
 
+@pytest.mark.parametrize("bug_id", list(load_catalog()))
+def test_every_id_is_named_with_its_evidence(bug_id, diagnoses):
+    """On its single-bug mutant: the probes and outputs it explains, matched with the bug, not without."""
+    (bug,) = diagnoses["single_" + bug_id.replace("/", "__").replace("-", "_") + ".py"].bugs
+    assert bug.id == bug_id and bug.evidence["probes"] and bug.evidence["outputs"] and bug.evidence["variants"]
+    assert bug.evidence["max_error_with_bug"] <= 1e-6 < bug.evidence["min_error_without_bug"]
+
+
 def test_bugs_are_sorted_by_function_then_catalogue(diagnoses):
     catalog = load_catalog()
     order = list(catalog)
