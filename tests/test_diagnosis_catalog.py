@@ -21,6 +21,12 @@ STABLE_IDS = [
     "backward/loss-no-epsilon", "backward/gradients-clipped",
     "clip/elementwise", "clip/per-parameter-norm", "clip/always-rescales", "clip/wrong-coefficient",
     "clip/not-applied", "update/wrong-sign", "update/learning-rate-ignored",
+    # issue 11: mistakes found in real students' code
+    "forward/gate-bias-missing", "backward/input-gate-no-derivative", "backward/output-gate-no-derivative",
+    "backward/candidate-no-derivative", "backward/sigmoid-derivative-sign",
+    "backward/cell-tanh-derivative-without-tanh", "backward/previous-cell-initial-state",
+    "backward/loss-squared-error", "clip/biases-skipped", "update/biases-not-updated",
+    "update/parameters-unchanged",
 ]
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "bug-catalog.md"

@@ -108,3 +108,86 @@ def test_partial_failure_still_diagnoses_the_other_probes():
     assert "forward" not in diagnosis.undiagnosed
     (finding,) = diagnosis.unexplained
     assert "forward list input" in finding.message and "other probes were diagnosed" in finding.message
+
+
+# ---------------------------------------------------------------- issue 11: the new switches
+
+from grader.diagnosis.domains import clipped_value_by_value, inferred_parameter_norm  # noqa: E402
+from grader.diagnosis.error_model import BUG_OF, SWITCHES, clip_in_backward, loss_model  # noqa: E402
+
+
+def test_every_variant_changes_the_model_on_some_probe():
+    """A variant that gives the reference's values could never be named (or would be named falsely)."""
+    for (switch, value), bug_id in BUG_OF.items():
+        if switch == "clip":
+            continue  # needs a threshold: see test_clipping_in_backward
+        assert any(relative_error(a, b) > 1e-3 for a, b in model_pairs(switch, value)), (switch, value, bug_id)
+
+
+def model_pairs(switch, value):
+    """(with the variant, without it) for every output of every probe."""
+    if switch in SWITCHES["forward"]:
+        for probe in (p.probe for p in forward_probes()):
+            args = (probe.inputs, probe.h_prev, probe.C_prev, probe.params)
+            with np.errstate(all="ignore"):
+                for got, want in zip(forward_model(*args, {switch: value}), forward_model(*args, {})):
+                    yield from zip(got, want)
+    elif switch in SWITCHES["backward"]:
+        for probe in backward_probes():
+            args = (probe.caches, probe.probe.targets, probe.probe.params)
+            try:
+                loss, grads = backward_model(*args, {switch: value})
+            except ValueError:  # dz[H:] cannot run when H != V
+                continue
+            want_loss, want_grads = backward_model(*args, {})
+            yield from ((loss, want_loss), *zip(grads, want_grads))
+    else:
+        for probe in clip_probes():
+            args = (probe.params, probe.grads, probe.lr, probe.max_norm)
+            yield from zip(clip_model(*args, {switch: value}), clip_model(*args, {}))
+
+
+def test_clipping_in_backward():
+    grads = (np.array([[3.0, -4.0]]), np.array([[0.1]]))
+    by_value = clip_in_backward(grads, "elementwise", 1.0)
+    assert by_value[0].tolist() == [[1.0, -1.0]] and by_value[1].tolist() == [[0.1]]
+    per_parameter = clip_in_backward(grads, "per-parameter", (1.0, 0.0))
+    assert np.allclose(per_parameter[0], [[0.6, -0.8]]) and per_parameter[1].tolist() == [[0.1]]
+    assert np.isclose(global_norm(clip_in_backward(grads, "clipped", 1.0)), 1.0, rtol=1e-5)
+
+
+def test_value_clipping_is_read_off_ties_only():
+    probe = backward_probes()[3]
+    _, grads = reference.backward(*probe.caches, probe.probe.targets, probe.probe.params)
+    names = ("dW_f", "dW_i", "dW_g", "dW_o", "dW_v", "db_f", "db_i", "db_g", "db_o", "db_v")
+    assert not clipped_value_by_value({(probe.name, name): g for name, g in zip(names, grads)})
+    clipped = {(probe.name, name): np.clip(g, -5, 5) for name, g in zip(("dW_f", "dW_i", "dW_g"), grads)}
+    assert clipped_value_by_value(clipped)
+
+
+def test_per_parameter_bound_and_epsilon_are_recovered():
+    probe = backward_probes()[1]
+    _, grads = reference.backward(*probe.caches, probe.probe.targets, probe.probe.params)
+    names = ("dW_f", "dW_i", "dW_g", "dW_o", "dW_v", "db_f", "db_i", "db_g", "db_o", "db_v")
+    for eps in (1e-6, 0.0):
+        student = {(probe.name, n): g * min(1.0, 0.3 / (np.linalg.norm(g) + eps)) for n, g in zip(names, grads)}
+        bound, found_eps = inferred_parameter_norm({probe.name: grads}, student)
+        assert found_eps == eps and abs(bound - 0.3) < 1e-9
+
+
+def test_squared_error_loss():
+    y = [np.array([[0.5], [0.5]])]
+    target = np.array([[[1.0], [0.0]]])
+    assert loss_model(y, target, {"loss_kind": "squared-error"}) == pytest.approx(0.5)
+    assert loss_model(y, target, {"loss_kind": "mean-squared-error"}) == pytest.approx(0.25)
+    assert loss_model(y, target, {"loss_kind": "half-squared-error"}) == pytest.approx(0.25)
+
+
+def test_update_that_moves_nothing_or_only_weights():
+    probe = clip_probes()[0]
+    unchanged = clip_model(probe.params, probe.grads, probe.lr, probe.max_norm, {"step": "none"})
+    assert all(a is b for a, b in zip(unchanged, probe.params))
+    weights_only = clip_model(probe.params, probe.grads, probe.lr, probe.max_norm, {"step": "weights-only"})
+    reference_step = reference.clip_and_update(probe.params, probe.grads, probe.lr, probe.max_norm)
+    assert all(np.allclose(a, b) for a, b in zip(weights_only[:5], reference_step[:5]))
+    assert all(a is b for a, b in zip(weights_only[5:], probe.params[5:]))

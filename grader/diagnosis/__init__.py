@@ -83,7 +83,7 @@ def diagnose(call: Callable) -> Diagnosis:
 
 
 def required_probes(observed: Observed) -> set:
-    return {name for stage in observed.domain.stages for name in (stage.probes or ())}
+    return {name for stage in observed.domain.stages if stage.required for name in (stage.probes or ())}
 
 
 def diagnose_function(observed: Observed) -> dict:

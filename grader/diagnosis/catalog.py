@@ -30,9 +30,13 @@ class CatalogEntry:
 
 
 @lru_cache(maxsize=1)
+def _data() -> dict:
+    return json.loads(resources.files(__package__).joinpath(CATALOG_FILE).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def _load() -> tuple[CatalogEntry, ...]:
-    text = resources.files(__package__).joinpath(CATALOG_FILE).read_text(encoding="utf-8")
-    entries = tuple(CatalogEntry(**raw) for raw in json.loads(text)["bugs"])
+    entries = tuple(CatalogEntry(**raw) for raw in _data()["bugs"])
     for entry in entries:
         if entry.function not in FUNCTIONS:
             raise ValueError(f"{entry.id}: unknown function {entry.function!r}")
@@ -44,6 +48,11 @@ def _load() -> tuple[CatalogEntry, ...]:
 def load_catalog() -> dict[str, CatalogEntry]:
     """The catalogue as ``{id: CatalogEntry}``, in catalogue order."""
     return {entry.id: entry for entry in _load()}
+
+
+def mutant_count() -> int:
+    """How many student files in tests/mutants/ prove the catalogue (a test keeps it true)."""
+    return int(_data()["mutants"])
 
 
 def catalog_order(bug_id: str) -> int:
@@ -77,6 +86,12 @@ def render_markdown(catalog: dict[str, CatalogEntry] | None = None) -> str:
                 "",
             ]
         lines.pop()
+    lines += ["", "---", "",
+              f"{len(catalog)} ids. Each is proven by student-style files in `tests/mutants/` "
+              f"({mutant_count()} files: one per id, other ways of writing it, combinations, the course "
+              "notebook with each new mistake added, correct styles that must never be accused, and "
+              "mistakes outside the catalogue that must only be localised); every fix above, pasted "
+              "literally into its file, grades 100."]
     return "\n".join(lines) + "\n"
 
 

@@ -15,7 +15,8 @@ import numpy as np
 from grader.probes import CACHE_NAMES, PARAM_NAMES
 
 from . import probes as diagnosis_probes
-from .error_model import backward_model, clip_model, forward_model, global_norm, variant
+from .compare import as_array
+from .error_model import backward_model, clip_in_backward, clip_model, forward_model, global_norm, loss_model, variant
 from .search import Domain, Stage
 
 GRAD_NAMES = tuple(f"d{name}" for name in PARAM_NAMES)
@@ -97,10 +98,14 @@ def forward_evaluator(probes_by_name):
 
 
 FIRST_STEP = ("forward T=3",)
+# each gate's activation and bias are judged by its own list (and the cell state,
+# so that a stored pre-activation is not taken for an identity activation)
 FORWARD_STAGES = (
-    Stage(groups=((("concat", "act_f", "act_i", "act_g", "cell"), ("z_s", "f_s", "i_s", "g_s", "C_s")),),
+    Stage(shared=("concat",),
+          groups=tuple(((f"act_{gate}", f"bias_{gate}"), (f"{gate}_s", "C_s")) for gate in "fig")
+          + ((("cell",), ("z_s", "C_s")),),
           probes=FIRST_STEP, steps=1),
-    Stage(groups=((("act_o", "h_tanh"), ("o_s", "h_s", "v_s", "output_s")),), probes=FIRST_STEP, steps=1),
+    Stage(groups=((("act_o", "bias_o", "h_tanh"), ("o_s", "h_s", "v_s", "output_s")),), probes=FIRST_STEP, steps=1),
     Stage(groups=((("carried", "softmax"), None),)),
     Stage(groups=tuple(((f"pre_{gate}",), (f"{gate}_s",)) for gate in "figo")),
 )
@@ -141,31 +146,111 @@ def decode_backward(probe, value) -> dict:
     return outputs
 
 
+NOT_GRADIENT_SWITCHES = ("clip", "loss_kind", "loss_scale", "loss_eps")
+
+
 def backward_evaluator(probes_by_name, student: dict):
-    """Evaluate the backward model; a clipping ``backward``'s max_norm is
-    inferred from the student's gradient norm on the probe where the model's
-    unclipped norm is largest (any clipping shows there)."""
-    def evaluate(candidate, probe_names=None, steps=None):
-        names = [name for name in (probe_names or probes_by_name)]
-        unclipped = {}
-        for name in names:
+    """Evaluate the backward model; a clipping ``backward``'s threshold is
+    inferred from the student's gradients (see :func:`inferred_threshold`).
+    The unclipped gradients are memoised without the loss and clip switches,
+    which do not change them."""
+    memo, losses = {}, {}
+    bound = largest_value(student)[0]  # the value bound of np.clip, if the backward clips by value
+
+    def gradients(name, candidate):
+        key = (name, tuple(sorted((k, v) for k, v in candidate.items() if k not in NOT_GRADIENT_SWITCHES)))
+        if key not in memo:
             probe = probes_by_name[name]
             try:
-                unclipped[name] = backward_model(probe.caches, probe.probe.targets, probe.probe.params, candidate)
+                memo[key] = backward_model(probe.caches, probe.probe.targets, probe.probe.params, dict(key[1]))[1]
             except (ValueError, IndexError):  # e.g. dz[H:] cannot be added to dh when H != V
-                unclipped[name] = None
-        clip_norm = inferred_clip_norm(unclipped, student) if variant(candidate, "backward", "clip") == "clipped" else None
+                memo[key] = None
+        return memo[key]
+
+    def loss(name, candidate):
+        key = (name, *(variant(candidate, "backward", switch) for switch in NOT_GRADIENT_SWITCHES[1:]))
+        if key not in losses:
+            probe = probes_by_name[name]
+            losses[key] = loss_model(probe.caches[-1], probe.probe.targets, candidate)
+        return losses[key]
+
+    def evaluate(candidate, probe_names=None, steps=None):
+        unclipped = {name: gradients(name, candidate) for name in (probe_names or probes_by_name)}
+        how = variant(candidate, "backward", "clip")
+        threshold = bound if how == "elementwise" else inferred_threshold(how, unclipped, student)
         model = {}
-        for name, result in unclipped.items():
-            if result is None:
+        for name, grads in unclipped.items():
+            if grads is None:
                 continue
-            loss, grads = result
-            if clip_norm is not None:
-                grads = clip_grads(grads, clip_norm)
-            model[(name, "loss")] = loss
+            if threshold is not None:
+                grads = clip_in_backward(grads, how, threshold)
+            model[(name, "loss")] = loss(name, candidate)
             model.update({(name, grad_name): grad for grad_name, grad in zip(GRAD_NAMES, grads)})
         return model
     return evaluate
+
+
+def inferred_threshold(how: str, unclipped: dict, student: dict) -> float | None:
+    """The max_norm (or value bound) a clipping ``backward`` used, read off its output."""
+    if how == "clipped":
+        return inferred_clip_norm({name: (None, grads) for name, grads in unclipped.items() if grads is not None},
+                                  student)
+    if how == "per-parameter":
+        return inferred_parameter_norm(unclipped, student)
+    return None
+
+
+def student_gradients(student: dict):
+    """Every gradient the student returned, as finite flat arrays."""
+    for key, value in student.items():
+        if key[1] in GRAD_NAMES:
+            array = as_array(value)
+            if array is not None and array.size and np.all(np.isfinite(array)):
+                yield array
+
+
+def largest_value(student: dict) -> tuple:
+    """The largest |value| in the student's gradients and how many entries reach it."""
+    arrays = list(student_gradients(student))
+    if not arrays:
+        return None, 0
+    largest = max(float(np.max(np.abs(array))) for array in arrays)
+    if largest == 0.0:
+        return None, 0
+    return largest, sum(int(np.sum(np.abs(array) == largest)) for array in arrays)
+
+
+def clipped_value_by_value(student: dict) -> bool:
+    """Several gradient entries sitting exactly at the same largest magnitude:
+    the trace of ``np.clip`` (real gradients never tie like that)."""
+    return largest_value(student)[1] >= 2
+
+
+def inferred_parameter_norm(unclipped: dict, student: dict) -> tuple | None:
+    """Per-parameter clipping: ``(max_norm, eps)`` read off the two gradients
+    whose model norms are largest (they are clipped if any is); ``eps`` is the
+    ``1e-6`` of ``max_norm / (norm + 1e-6)`` or 0, whichever fits both."""
+    pairs = []
+    for name, grads in unclipped.items():
+        for grad_name, grad in zip(GRAD_NAMES, grads or ()):
+            if (name, grad_name) in student:
+                pairs.append((global_norm([grad]), (name, grad_name)))
+    clipped = []
+    for model_norm, key in sorted(pairs, key=lambda pair: -pair[0])[:2]:
+        try:
+            student_norm = global_norm([student[key]])
+        except (TypeError, ValueError):
+            return None
+        if not np.isfinite(student_norm) or not 0 < student_norm < model_norm:
+            return None
+        clipped.append((model_norm, student_norm))
+    if not clipped:
+        return None
+
+    def bounds(eps):
+        return [s * (n + eps) / n for n, s in clipped]
+    eps = min((1e-6, 0.0), key=lambda e: max(bounds(e)) - min(bounds(e)))
+    return bounds(eps)[0], eps
 
 
 def inferred_clip_norm(unclipped: dict, student: dict) -> float | None:
@@ -184,12 +269,8 @@ def inferred_clip_norm(unclipped: dict, student: dict) -> float | None:
     return student_norm * (model_norm + 1e-6) / model_norm  # undo the 1e-6 in the clip coefficient
 
 
-def clip_grads(grads, max_norm):
-    coef = max_norm / (global_norm(grads) + 1e-6)
-    return tuple(grad * coef for grad in grads) if coef < 1 else grads
-
-
 T1 = ("backward T=1",)
+SEVERAL_STEPS = ("backward T=3",)  # the carries and C[0] act from the second step on
 BACKWARD_STAGES = (
     Stage(groups=((("softmax_grad",), ("db_v",)),), probes=T1, scale_free=True),
     Stage(groups=((("h_index",), ("dW_v",)),), probes=T1, scale_free=True),
@@ -198,10 +279,12 @@ BACKWARD_STAGES = (
           groups=((("g_deriv",), ("dW_g", "db_g")),
                   (("i_deriv",), ("dW_i", "db_i")),
                   (("f_deriv", "c_prev_index"), ("dW_f", "db_f"))),
-          probes=T1, scale_free=True),
-    Stage(groups=((("h_carry", "c_carry"), GRAD_NAMES),), scale_free=True),
+          probes=T1, scale_free=True, skip=(("c_prev_index", "C[0]"),)),
+    # C[0] as the previous cell state is C[t] when T = 1: decided with the carries
+    Stage(shared=("c_prev_index",), groups=((("h_carry", "c_carry"), GRAD_NAMES),), probes=SEVERAL_STEPS,
+          scale_free=True, required=False),
     Stage(groups=((("clip",), GRAD_NAMES),)),
-    Stage(groups=((("loss_scale", "loss_eps"), ("loss",)),)),
+    Stage(groups=((("loss_kind", "loss_scale", "loss_eps"), ("loss",)),)),
 )
 
 
@@ -210,7 +293,8 @@ def observe_backward(call) -> Observed:
     student, failures, calls = run_probes(call, "backward", probes, decode_backward)
     by_name = {p.name: p for p in probes}
     domain = Domain("backward", student, backward_evaluator(by_name, student), BACKWARD_STAGES)
-    return Observed("backward", domain, failures, calls)
+    start = {"clip": "elementwise"} if clipped_value_by_value(student) else {}
+    return Observed("backward", domain, failures, calls, start)
 
 
 # ---------------------------------------------------------------- clip_and_update
@@ -244,9 +328,10 @@ def clip_stages():
     below = tuple(p.name for p in diagnosis_probes.clip_probes() if global_norm(p.grads) < p.max_norm)
     return (
         # below max_norm nothing is clipped: only the step (sign, lr) and a rescale that is always applied show
-        Stage(groups=((("sign", "lr", "always"), PARAM_NAMES),), probes=below),
-        Stage(groups=((("norm", "coef"), PARAM_NAMES),)),
-        Stage(groups=((("sign", "lr"), PARAM_NAMES),)),
+        Stage(groups=((("sign", "lr", "always", "step"), PARAM_NAMES),), probes=below),
+        # the weights decide the norm and coefficient, the biases whether they are clipped too
+        Stage(groups=((("norm", "coef"), PARAM_NAMES[:5]), (("clip_scope",), PARAM_NAMES[5:]))),
+        Stage(groups=((("sign", "lr", "step"), PARAM_NAMES),)),
     )
 
 

@@ -12,6 +12,8 @@ few hundred times on tiny probes.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 Switches = dict  # {switch name: variant}
@@ -22,10 +24,14 @@ FORWARD_SWITCHES = {
     "carried": ("both", "neither", "h-not-carried", "C-not-carried"),
     "cell": ("f*C+i*g", "no-forget", "gates-swapped", "no-input"),
     "h_tanh": ("tanh", "missing"),
-    "act_f": ("sigmoid", "tanh"),
-    "act_i": ("sigmoid", "tanh"),
-    "act_g": ("tanh", "sigmoid"),
-    "act_o": ("sigmoid", "tanh"),
+    "act_f": ("sigmoid", "tanh", "softmax", "identity"),
+    "act_i": ("sigmoid", "tanh", "softmax", "identity"),
+    "act_g": ("tanh", "sigmoid", "softmax", "identity"),
+    "act_o": ("sigmoid", "tanh", "softmax", "identity"),
+    "bias_f": ("with", "missing"),
+    "bias_i": ("with", "missing"),
+    "bias_g": ("with", "missing"),
+    "bias_o": ("with", "missing"),
     "pre_f": ("activation", "pre-activation"),
     "pre_i": ("activation", "pre-activation"),
     "pre_g": ("activation", "pre-activation"),
@@ -38,25 +44,28 @@ BACKWARD_SWITCHES = {
     "h_index": ("h[t+1]", "h[t]"),
     "c_index_do": ("C[t+1]", "C[t]"),
     "c_index_dC": ("C[t+1]", "C[t]"),
-    "c_prev_index": ("C[t]", "C[t-1]"),
-    "tanh_twice": ("once", "twice"),
-    "o_deriv": ("o(1-o)", "sigmoid'(o)"),
-    "i_deriv": ("i(1-i)", "sigmoid'(i)"),
-    "g_deriv": ("1-g^2", "1-tanh(g)^2"),
-    "f_deriv": ("f(1-f)", "sigmoid(f)", "f", "none", "sigmoid'(f)"),
+    "c_prev_index": ("C[t]", "C[t-1]", "C[0]"),
+    "tanh_twice": ("once", "twice", "1-C^2"),
+    "o_deriv": ("o(1-o)", "sigmoid'(o)", "none", "o(o-1)"),
+    "i_deriv": ("i(1-i)", "sigmoid'(i)", "none", "i(i-1)"),
+    "g_deriv": ("1-g^2", "1-tanh(g)^2", "none"),
+    "f_deriv": ("f(1-f)", "sigmoid(f)", "f", "none", "sigmoid'(f)", "f(f-1)"),
     "h_carry": ("dz[:H]", "none", "dz[H:]"),
     "c_carry": ("dC*f", "none", "dC"),
-    "clip": ("none", "clipped"),
+    "clip": ("none", "clipped", "per-parameter", "elementwise"),
+    "loss_kind": ("cross-entropy", "squared-error", "mean-squared-error", "half-squared-error"),
     "loss_scale": ("sum", "mean-over-V", "mean-over-T", "mean-over-V-and-T"),
     "loss_eps": ("1e-12", "none"),
 }
 
 CLIP_SWITCHES = {
-    "norm": ("global", "elementwise", "per-parameter", "none"),
+    "norm": ("global", "elementwise", "per-parameter", "none", "weights-only", "no-sqrt", "sum-of-norms"),
+    "clip_scope": ("all", "weights-only"),
     "coef": ("max/(norm+eps)", "norm/max", "max", "1/norm"),
     "always": ("when-above", "always"),
     "sign": ("descent", "ascent"),
     "lr": ("lr", "one", "0.01"),
+    "step": ("all", "weights-only", "none"),
 }
 
 SWITCHES = {"forward": FORWARD_SWITCHES, "backward": BACKWARD_SWITCHES, "clip_and_update": CLIP_SWITCHES}
@@ -67,7 +76,8 @@ BUG_OF = {
     **{("carried", v): "forward/state-not-carried" for v in FORWARD_SWITCHES["carried"][1:]},
     **{("cell", v): "forward/cell-update" for v in FORWARD_SWITCHES["cell"][1:]},
     ("h_tanh", "missing"): "forward/hidden-missing-tanh",
-    **{(f"act_{gate}", FORWARD_SWITCHES[f"act_{gate}"][1]): "forward/gate-activation" for gate in "figo"},
+    **{(f"act_{gate}", v): "forward/gate-activation" for gate in "figo" for v in FORWARD_SWITCHES[f"act_{gate}"][1:]},
+    **{(f"bias_{gate}", "missing"): "forward/gate-bias-missing" for gate in "figo"},
     **{(f"pre_{gate}", "pre-activation"): "forward/pre-activation-stored" for gate in "figo"},
     ("softmax", "naive"): "forward/unstable-softmax",
     **{("softmax_grad", v): "backward/softmax-gradient" for v in BACKWARD_SWITCHES["softmax_grad"][1:]},
@@ -75,7 +85,13 @@ BUG_OF = {
     ("c_index_do", "C[t]"): "backward/cell-state-off-by-one",
     ("c_index_dC", "C[t]"): "backward/cell-state-off-by-one",
     ("c_prev_index", "C[t-1]"): "backward/previous-cell-index",
+    ("c_prev_index", "C[0]"): "backward/previous-cell-initial-state",
     ("tanh_twice", "twice"): "backward/tanh-applied-twice",
+    ("tanh_twice", "1-C^2"): "backward/cell-tanh-derivative-without-tanh",
+    ("o_deriv", "none"): "backward/output-gate-no-derivative",
+    ("i_deriv", "none"): "backward/input-gate-no-derivative",
+    ("g_deriv", "none"): "backward/candidate-no-derivative",
+    **{(f"{gate}_deriv", f"{gate}({gate}-1)"): "backward/sigmoid-derivative-sign" for gate in "oif"},
     ("o_deriv", "sigmoid'(o)"): "backward/output-gate-derivative-of-output",
     ("i_deriv", "sigmoid'(i)"): "backward/input-gate-derivative-of-output",
     ("g_deriv", "1-tanh(g)^2"): "backward/candidate-derivative-of-output",
@@ -85,16 +101,23 @@ BUG_OF = {
     ("h_carry", "dz[H:]"): "backward/hidden-carry-wrong-slice",
     ("c_carry", "none"): "backward/no-cell-carry",
     ("c_carry", "dC"): "backward/cell-carry-missing-forget",
-    ("clip", "clipped"): "backward/gradients-clipped",
+    **{("clip", v): "backward/gradients-clipped" for v in BACKWARD_SWITCHES["clip"][1:]},
+    **{("loss_kind", v): "backward/loss-squared-error" for v in BACKWARD_SWITCHES["loss_kind"][1:]},
     **{("loss_scale", v): "backward/loss-averaged" for v in BACKWARD_SWITCHES["loss_scale"][1:]},
     ("loss_eps", "none"): "backward/loss-no-epsilon",
     ("norm", "elementwise"): "clip/elementwise",
     ("norm", "per-parameter"): "clip/per-parameter-norm",
     ("norm", "none"): "clip/not-applied",
+    ("norm", "weights-only"): "clip/biases-skipped",
+    ("clip_scope", "weights-only"): "clip/biases-skipped",
+    ("norm", "no-sqrt"): "clip/wrong-coefficient",
+    ("norm", "sum-of-norms"): "clip/wrong-coefficient",
     ("always", "always"): "clip/always-rescales",
     **{("coef", v): "clip/wrong-coefficient" for v in CLIP_SWITCHES["coef"][1:]},
     ("sign", "ascent"): "update/wrong-sign",
     **{("lr", v): "update/learning-rate-ignored" for v in CLIP_SWITCHES["lr"][1:]},
+    ("step", "weights-only"): "update/biases-not-updated",
+    ("step", "none"): "update/parameters-unchanged",
 }
 
 
@@ -131,7 +154,11 @@ def naive_softmax(v):
         return e / np.sum(e)
 
 
-ACTIVATIONS = {"sigmoid": sigmoid, "tanh": np.tanh}
+def identity(x):
+    return x
+
+
+ACTIVATIONS = {"sigmoid": sigmoid, "tanh": np.tanh, "softmax": stable_softmax, "identity": identity}
 
 
 # ---------------------------------------------------------------- forward
@@ -149,7 +176,7 @@ def forward_model(inputs, h_prev, C_prev, p, s: Switches):
         z = np.vstack((h_before, x)) if get("concat") == "h-first" else np.vstack((x, h_before))
         gates = {}
         for gate, W, b in (("f", W_f, b_f), ("i", W_i, b_i), ("g", W_g, b_g), ("o", W_o, b_o)):
-            pre = W @ z + b
+            pre = W @ z + b if get(f"bias_{gate}") == "with" else W @ z
             gates[gate] = ACTIVATIONS[get(f"act_{gate}")](pre)
             stored = pre if get(f"pre_{gate}") == "pre-activation" else gates[gate]
             lists[gate].append(stored)
@@ -187,9 +214,9 @@ def cell_update(gates, C_before, how: str):
 def backward_model(caches, targets, p, s: Switches, clip_norm: float | None = None):
     """``(loss, grads)`` of a ``backward`` with the switched-on bugs.
 
-    ``clip_norm`` is the max_norm a clipping ``backward`` uses (inferred from
-    the student's gradient norms by the caller); it only acts when the
-    ``clip`` switch is on.
+    ``clip_norm`` is the threshold a clipping ``backward`` uses (inferred from
+    the student's gradients by the caller); it only acts when the ``clip``
+    switch is on.
     """
     get = lambda name: variant(s, "backward", name)  # noqa: E731
     z, f, i, g, C, o, h, v, y = caches
@@ -209,7 +236,7 @@ def backward_model(caches, targets, p, s: Switches, clip_norm: float | None = No
         dh = W_v.T @ dv + dh_next
         C_do = C[t] if get("c_index_do") == "C[t]" else C[t + 1]
         C_dC = C[t] if get("c_index_dC") == "C[t]" else C[t + 1]
-        C_prev = C[t - 1] if get("c_prev_index") == "C[t-1]" else C[t]
+        C_prev = {"C[t]": C[t], "C[t-1]": C[t - 1], "C[0]": C[0]}[get("c_prev_index")]
 
         do = dh * np.tanh(C_do) * gate_derivative(o[t], get("o_deriv"))
         dC = dh * o[t] * cell_tanh_derivative(C_dC, get("tanh_twice")) + dC_next
@@ -225,9 +252,23 @@ def backward_model(caches, targets, p, s: Switches, clip_norm: float | None = No
         dC_next = cell_carry(dC, f[t], dC_next, get("c_carry"))
 
     grads = tuple(dW[name] for name in "figov") + tuple(db[name] for name in "figov")
-    if get("clip") == "clipped" and clip_norm is not None:
-        grads = clip_by_global_norm(grads, clip_norm)
+    if clip_norm is not None:
+        grads = clip_in_backward(grads, get("clip"), clip_norm)
     return loss_model(y, targets, s), grads
+
+
+def clip_in_backward(grads, how: str, threshold):
+    """The clipping a ``backward`` should not do: by the global norm, by each
+    gradient's own norm (``threshold`` is then ``(max_norm, eps)``), or value
+    by value."""
+    if how == "clipped":
+        return clip_by_global_norm(grads, threshold)
+    if how == "per-parameter":
+        max_norm, eps = threshold
+        return tuple(clip_by_global_norm((grad,), max_norm, eps)[0] for grad in grads)
+    if how == "elementwise":
+        return tuple(np.clip(grad, -threshold, threshold) for grad in grads)
+    return tuple(grads)
 
 
 def logit_gradient(y_t, k, how: str):
@@ -243,15 +284,26 @@ def logit_gradient(y_t, k, how: str):
 
 
 def gate_derivative(gate, how: str):
-    """``gate * (1 - gate)`` (right: the gate is stored activated) or sigmoid'(gate)."""
-    return gate * (1.0 - gate) if how in ("o(1-o)", "i(1-i)") else sigmoid_derivative_of(gate)
+    """``gate * (1 - gate)`` (right: the gate is stored activated), sigmoid'(gate),
+    nothing, or the sign-flipped ``gate * (gate - 1)``."""
+    if how in ("o(1-o)", "i(1-i)"):
+        return gate * (1.0 - gate)
+    if how in ("o(o-1)", "i(i-1)"):
+        return gate * (gate - 1.0)
+    if how == "none":
+        return np.ones_like(gate)
+    return sigmoid_derivative_of(gate)
 
 
 def candidate_derivative(g_t, how: str):
+    if how == "none":
+        return np.ones_like(g_t)
     return 1.0 - g_t ** 2 if how == "1-g^2" else 1.0 - np.tanh(g_t) ** 2
 
 
 def cell_tanh_derivative(C_t, how: str):
+    if how == "1-C^2":
+        return 1.0 - C_t ** 2
     inner = np.tanh(C_t) if how == "twice" else C_t
     return 1.0 - np.tanh(inner) ** 2
 
@@ -263,6 +315,7 @@ def forget_factor(f_t, how: str):
         "f": lambda: f_t,
         "none": lambda: np.ones_like(f_t),
         "sigmoid'(f)": lambda: sigmoid_derivative_of(f_t),
+        "f(f-1)": lambda: f_t * (f_t - 1.0),
     }
     return factors[how]()
 
@@ -280,22 +333,33 @@ def cell_carry(dC, f_t, dC_next, how: str):
 
 
 def loss_model(y, targets, s: Switches):
-    """The cross-entropy as the switched-on loss bugs compute it."""
-    eps = 1e-12 if variant(s, "backward", "loss_eps") == "1e-12" else 0.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        loss = sum(-np.log(y_t[int(np.argmax(target)), 0] + eps) for y_t, target in zip(y, targets))
+    """The cross-entropy (or the squared error) as the switched-on loss bugs compute it."""
+    kind = variant(s, "backward", "loss_kind")
+    if kind == "cross-entropy":
+        eps = 1e-12 if variant(s, "backward", "loss_eps") == "1e-12" else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loss = sum(-np.log(y_t[int(np.argmax(target)), 0] + eps) for y_t, target in zip(y, targets))
+    else:
+        reduce = {"squared-error": np.sum, "mean-squared-error": np.mean,
+                  "half-squared-error": lambda e: 0.5 * np.sum(e)}[kind]
+        loss = sum(reduce((y_t - target) ** 2) for y_t, target in zip(y, targets))
     T, V = len(y), targets[0].shape[0]
     divisor = {"sum": 1, "mean-over-V": V, "mean-over-T": T, "mean-over-V-and-T": V * T}
     return float(loss) / divisor[variant(s, "backward", "loss_scale")]
 
 
 def global_norm(grads) -> float:
-    return float(np.sqrt(sum(np.sum(np.asarray(grad) ** 2) for grad in grads)))
+    """The L2 norm of all gradients together (``np.vdot`` flattens: no temporaries)."""
+    total = 0.0
+    for grad in grads:
+        grad = np.asarray(grad, dtype=np.float64)
+        total += float(np.vdot(grad, grad))
+    return math.sqrt(total)
 
 
-def clip_by_global_norm(grads, max_norm: float):
+def clip_by_global_norm(grads, max_norm: float, eps: float = 1e-6):
     """The contract's clipping (used for ``backward/gradients-clipped``)."""
-    coef = max_norm / (global_norm(grads) + 1e-6)
+    coef = max_norm / (global_norm(grads) + eps)
     return tuple(grad * coef for grad in grads) if coef < 1 else tuple(grads)
 
 
@@ -310,22 +374,40 @@ def clip_model(params, grads, lr, max_norm, s: Switches):
     elif norm_kind == "none":
         clipped = list(grads)
     else:
-        total = global_norm(grads)
-        norms = [global_norm([grad]) for grad in grads] if norm_kind == "per-parameter" else [total] * len(grads)
+        norms = clip_norms(grads, norm_kind)
         clipped = [rescale(grad, norm, max_norm, get("coef"), get("always")) for grad, norm in zip(grads, norms)]
+    if get("clip_scope") == "weights-only":
+        clipped = [*clipped[:5], *grads[5:]]
     step_size = {"lr": lr, "one": 1.0, "0.01": 1e-2}[get("lr")]
     sign = -1.0 if get("sign") == "descent" else 1.0
-    return tuple(param + sign * step_size * grad for param, grad in zip(params, clipped))
+    moved = {"all": 10, "weights-only": 5, "none": 0}[get("step")]
+    return tuple(param + sign * step_size * grad if k < moved else param
+                 for k, (param, grad) in enumerate(zip(params, clipped)))
+
+
+def clip_norms(grads, how: str) -> list:
+    """The norm each gradient is clipped by, as the ``norm`` switch computes it."""
+    if how in ("per-parameter", "sum-of-norms"):
+        per_parameter = [global_norm([grad]) for grad in grads]
+        return per_parameter if how == "per-parameter" else [sum(per_parameter)] * len(grads)
+    total = {
+        "global": lambda: global_norm(grads),
+        "weights-only": lambda: global_norm(grads[:5]),
+        "no-sqrt": lambda: global_norm(grads) ** 2,
+    }
+    return [total[how]()] * len(grads)
 
 
 def rescale(grad, norm, max_norm, coef_kind: str, when: str):
-    with np.errstate(divide="ignore", invalid="ignore"):
-        coef = {
-            "max/(norm+eps)": max_norm / (norm + 1e-6),
-            "norm/max": norm / max_norm,
-            "max": max_norm,
-            "1/norm": 1.0 / norm if norm > 0 else np.inf,
-        }[coef_kind]
-    if when == "always" or norm > max_norm:
+    if not (when == "always" or norm > max_norm):
+        return grad
+    if coef_kind == "max/(norm+eps)":
+        coef = max_norm / (norm + 1e-6)
+    elif coef_kind == "norm/max":
+        coef = norm / max_norm
+    elif coef_kind == "max":
+        coef = max_norm
+    else:  # "1/norm"
+        coef = 1.0 / norm if norm > 0 else math.inf
+    with np.errstate(invalid="ignore"):
         return grad * coef
-    return grad

@@ -33,8 +33,12 @@ class Stage:
 
     ``groups`` is a tuple of ``(switches, outputs)``: each group's switches are
     chosen by the outputs listed with it, for every assignment of ``shared``.
-    ``probes`` restricts the probes evaluated (None: all); ``scale_free``
-    compares directions only (used before clipping is decided).
+    ``probes`` restricts the probes evaluated (None: all; a failure on one
+    of them leaves the function undiagnosed unless ``required`` is False, the
+    stage then deciding on the probes that ran); ``scale_free`` compares
+    directions only (used before clipping is decided); ``skip`` lists
+    ``(switch, variant)`` pairs the stage's probes cannot tell apart from the
+    contract (a later stage decides them).
     """
 
     groups: tuple
@@ -42,6 +46,8 @@ class Stage:
     probes: tuple | None = None
     scale_free: bool = False
     steps: int | None = None
+    required: bool = True
+    skip: tuple = ()
 
 
 @dataclass
@@ -91,14 +97,14 @@ def _matched_keys(domain: Domain, model: dict, outputs, scale_free) -> set:
     }
 
 
-def assignments(function: str, switches) -> list[dict]:
-    variants = [SWITCHES[function][name] for name in switches]
+def assignments(function: str, switches, skip=()) -> list[dict]:
+    variants = [[v for v in SWITCHES[function][name] if (name, v) not in skip] for name in switches]
     return [dict(zip(switches, combo)) for combo in itertools.product(*variants)]
 
 
 def best_in_group(domain: Domain, candidate: dict, switches, outputs, stage: Stage):
     best_rank, best = None, candidate
-    for assignment in assignments(domain.function, switches):
+    for assignment in assignments(domain.function, switches, stage.skip):
         trial = {**candidate, **assignment}
         model = domain.model(trial, stage.probes, stage.steps)
         score = len(matched_keys(domain, model, outputs, stage.scale_free))
@@ -110,7 +116,7 @@ def best_in_group(domain: Domain, candidate: dict, switches, outputs, stage: Sta
 
 def run_stage(domain: Domain, current: dict, stage: Stage) -> dict:
     best_rank, best = None, current
-    for shared in assignments(domain.function, stage.shared):
+    for shared in assignments(domain.function, stage.shared, stage.skip):
         candidate, total = {**current, **shared}, 0
         for switches, outputs in stage.groups:
             candidate, score = best_in_group(domain, candidate, switches, outputs, stage)

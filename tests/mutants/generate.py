@@ -6,7 +6,8 @@ a renamed variable...). The files are checked in; run this script after
 changing the base or an edit:  python tests/mutants/generate.py
 
 The notebook's original backward and the correct-style files are written by
-hand (notebook_original.py, correct_*.py).
+hand (notebook_original.py, correct_*.py); the notebook_plus_* files are the
+notebook with one more mistake, edited in its own style.
 """
 
 from pathlib import Path
@@ -34,8 +35,8 @@ def forward(inputs, h_prev, C_prev, p):
     z_s, f_s, i_s, g_s, C_s, o_s, h_s, v_s, output_s = [], [], [], [], [], [], [], [], []
     h_s.append(h_prev)
     C_s.append(C_prev)
-    for t in range(len(inputs)):
-        z = np.vstack((h_prev, inputs[t]))
+    for t, x in enumerate(inputs):
+        z = np.vstack((h_prev, x))
         z_s.append(z)
         f = sigmoid(np.dot(W_f, z) + b_f)
         f_s.append(f)
@@ -125,7 +126,7 @@ def clip_gradient_norm(grads, max_norm=0.25):
 
 # bug id -> the edits a student makes: (old text, new text), applied in order
 EDITS = {
-    "forward/concat-order": [("z = np.vstack((h_prev, inputs[t]))", "z = np.vstack((inputs[t], h_prev))")],
+    "forward/concat-order": [("z = np.vstack((h_prev, x))", "z = np.vstack((x, h_prev))")],
     "forward/initial-state-not-stored": [("    h_s.append(h_prev)\n    C_s.append(C_prev)\n    for", "    for")],
     "forward/state-not-carried": [
         ("C_prev = f * C_prev + i * g\n        C_s.append(C_prev)", "C = f * C_prev + i * g\n        C_s.append(C)"),
@@ -176,6 +177,30 @@ EDITS = {
                           "        clipped = [grad * clip_coef for grad in grads]\n")],
     "update/wrong-sign": [("param - lr * grad", "param + lr * grad")],
     "update/learning-rate-ignored": [("param - lr * grad", "param - grad")],
+    "forward/gate-bias-missing": [("o = sigmoid(np.dot(W_o, z) + b_o)", "o = sigmoid(np.dot(W_o, z))")],
+    "backward/input-gate-no-derivative": [("        di = i[t] * (1 - i[t]) * di\n", "")],
+    "backward/output-gate-no-derivative": [("        do = o[t] * (1 - o[t]) * do\n", "")],
+    "backward/candidate-no-derivative": [("        dg = (1 - g[t] ** 2) * dg\n", "")],
+    "backward/sigmoid-derivative-sign": [
+        ("def softmax(x):", "def dsigmoid(s):\n    return s * (s - 1)\n\n\ndef softmax(x):"),
+        ("do = o[t] * (1 - o[t]) * do", "do = dsigmoid(o[t]) * do"),
+        ("di = i[t] * (1 - i[t]) * di", "di = dsigmoid(i[t]) * di"),
+        ("df = f[t] * (1 - f[t]) * df", "df = dsigmoid(f[t]) * df")],
+    "backward/cell-tanh-derivative-without-tanh": [("(1 - tanh(C[t + 1]) ** 2)", "(1 - C[t + 1] ** 2)")],
+    "backward/previous-cell-initial-state": [("C_prev = C[t]\n", "C_prev = C[0]\n")],
+    "backward/loss-squared-error": [("loss += -np.log(outputs[t][np.argmax(targets[t])] + 1e-12)",
+                                     "loss += np.sum((outputs[t] - targets[t]) ** 2)")],
+    "clip/biases-skipped": [("grads = [grad * clip_coef for grad in grads]",
+                             "grads = [grad * clip_coef for grad in grads[:5]] + list(grads[5:])")],
+    "update/biases-not-updated": [("    for param, grad in zip(params, grads):\n        new_params.append(param - lr * grad)\n"
+                                   "    return tuple(new_params)\n",
+                                   "    for param, grad in zip(params[:5], grads[:5]):\n"
+                                   "        new_params.append(param - lr * grad)\n"
+                                   "    return tuple(new_params) + tuple(params[5:])\n")],
+    "update/parameters-unchanged": [("    new_params = []\n    for param, grad in zip(params, grads):\n"
+                                     "        new_params.append(param - lr * grad)\n    return tuple(new_params)\n",
+                                     "    for param, grad in zip(params, grads):\n        param = param - lr * grad\n"
+                                     "    return tuple(params)\n")],
 }
 
 COMBINATIONS = {
@@ -195,6 +220,13 @@ COMBINATIONS = {
                             "backward/softmax-gradient"],
     "combo_backward_cell_gates": ["backward/cell-carry-missing-forget", "backward/input-gate-derivative-of-output",
                                   "backward/output-gate-derivative-of-output"],
+    "combo_new_backward_four": ["backward/output-gate-no-derivative", "backward/cell-tanh-derivative-without-tanh",
+                                "backward/previous-cell-initial-state", "backward/loss-squared-error"],
+    "combo_new_gate_derivatives": ["backward/input-gate-no-derivative", "backward/candidate-no-derivative",
+                                   "backward/no-cell-carry"],
+    "combo_new_forward_bias_concat": ["forward/gate-bias-missing", "forward/concat-order"],
+    "combo_new_clip_biases_sign": ["clip/biases-skipped", "update/wrong-sign"],
+    "combo_new_update_biases_elementwise": ["clip/elementwise", "update/biases-not-updated"],
 }
 
 # other ways students write a catalogued bug: name -> (id, edits)
@@ -224,6 +256,71 @@ VARIANTS = {
     "variant_output_stored_before_sigmoid": ("forward/pre-activation-stored",
                                              [("o = sigmoid(np.dot(W_o, z) + b_o)\n        o_s.append(o)",
                                                "o = np.dot(W_o, z) + b_o\n        o_s.append(o)\n        o = sigmoid(o)")]),
+    "variant_forget_gate_softmax": ("forward/gate-activation",
+                                    [("f = sigmoid(np.dot(W_f, z) + b_f)", "f = softmax(np.dot(W_f, z) + b_f)")]),
+    "variant_candidate_no_activation": ("forward/gate-activation",
+                                        [("g = tanh(np.dot(W_g, z) + b_g)", "g = np.dot(W_g, z) + b_g")]),
+    "variant_input_gate_tanh": ("forward/gate-activation",
+                                [("i = sigmoid(np.dot(W_i, z) + b_i)", "i = tanh(np.dot(W_i, z) + b_i)")]),
+    "variant_forget_bias_missing": ("forward/gate-bias-missing",
+                                    [("f = sigmoid(np.dot(W_f, z) + b_f)", "f = sigmoid(np.dot(W_f, z))")]),
+    "variant_output_sign_only": ("backward/sigmoid-derivative-sign",
+                                 [("do = o[t] * (1 - o[t]) * do", "do = o[t] * (o[t] - 1) * do")]),
+    "variant_previous_cell_before_loop": ("backward/previous-cell-initial-state",
+                                          [("        C_prev = C[t]\n", ""),
+                                           ("    loss = 0\n", "    loss = 0\n    C_prev = C[0]\n")]),
+    "variant_loss_mean_squared": ("backward/loss-squared-error",
+                                  [("loss += -np.log(outputs[t][np.argmax(targets[t])] + 1e-12)",
+                                    "loss += np.mean((outputs[t] - targets[t]) ** 2)")]),
+    "variant_backward_clipped_elementwise": ("backward/gradients-clipped",
+                                             [("    return loss, grads\n",
+                                               "    grads = [np.clip(grad, -1, 1) for grad in grads]\n"
+                                               "    return loss, grads\n")]),
+    "variant_backward_clipped_per_parameter": ("backward/gradients-clipped",
+                                               [("    return loss, grads\n",
+                                                 "    grads = [grad * min(1, 0.25 / np.linalg.norm(grad)) for grad in grads]\n"
+                                                 "    return loss, grads\n")]),
+    "variant_backward_clipped_in_place_5": ("backward/gradients-clipped",
+                                            [("    return loss, grads\n",
+                                              "    for dparam in grads:\n        np.clip(dparam, -5, 5, out=dparam)\n"
+                                              "    return loss, grads\n")]),
+    "variant_no_bias_anywhere": ("forward/gate-bias-missing",
+                                 [(" + b_f)", ")"), (" + b_i)", ")"), (" + b_g)", ")"), (" + b_o)", ")")]),
+    "variant_output_gate_softmax": ("forward/gate-activation",
+                                    [("o = sigmoid(np.dot(W_o, z) + b_o)", "o = softmax(np.dot(W_o, z) + b_o)")]),
+    "variant_half_squared_error": ("backward/loss-squared-error",
+                                   [("loss += -np.log(outputs[t][np.argmax(targets[t])] + 1e-12)",
+                                     "loss += 0.5 * np.sum((targets[t] - outputs[t]) ** 2)")]),
+    "variant_forget_sign_only": ("backward/sigmoid-derivative-sign",
+                                 [("df = f[t] * (1 - f[t]) * df", "df = -f[t] * (1 - f[t]) * df")]),
+    "variant_concat_order_own_state_names": ("forward/concat-order", [
+        ("    for t, x in enumerate(inputs):\n        z = np.vstack((h_prev, x))",
+         "    h, C = h_prev, C_prev\n    for t, x in enumerate(inputs):\n        z = np.vstack((x, h))"),
+        ("C_prev = f * C_prev + i * g\n        C_s.append(C_prev)", "C = f * C + i * g\n        C_s.append(C)"),
+        ("h_prev = o * tanh(C_prev)\n        h_s.append(h_prev)", "h = o * tanh(C)\n        h_s.append(h)"),
+        ("v = np.dot(W_v, h_prev) + b_v", "v = np.dot(W_v, h) + b_v")]),
+    "variant_clip_weights_norm_only": ("clip/biases-skipped",
+                                       [("    for grad in grads:\n        total_norm", "    for grad in grads[:5]:\n        total_norm")]),
+    "variant_clip_norm_without_sqrt": ("clip/wrong-coefficient",
+                                       [("    total_norm = np.sqrt(total_norm)\n", "")]),
+    "variant_update_rebinds_by_index": ("update/parameters-unchanged",
+                                        [("    new_params = []\n    for param, grad in zip(params, grads):\n"
+                                          "        new_params.append(param - lr * grad)\n    return tuple(new_params)\n",
+                                          "    for k in range(len(params)):\n        new_param = params[k] - lr * grads[k]\n"
+                                          "    return params\n")]),
+}
+
+# combinations of variants (or ids) that must still be named exactly: name -> (variants or ids, expected ids)
+VARIANT_COMBINATIONS = {
+    "combo_new_weights_only_clip_and_update": (
+        ["variant_clip_weights_norm_only", "update/biases-not-updated"],
+        ["clip/biases-skipped", "update/biases-not-updated"]),
+    "combo_new_softmax_gate_no_bias_anywhere": (
+        ["variant_forget_gate_softmax", "variant_no_bias_anywhere"],
+        ["forward/gate-activation", "forward/gate-bias-missing"]),
+    "combo_new_clipped_by_value_sign_squared": (
+        ["variant_backward_clipped_in_place_5", "backward/sigmoid-derivative-sign", "variant_half_squared_error"],
+        ["backward/sigmoid-derivative-sign", "backward/loss-squared-error", "backward/gradients-clipped"]),
 }
 
 # mistakes the catalogue does not know: (edits, where the feedback must point)
@@ -247,8 +344,51 @@ UNKNOWN = {
 MIXED_UNKNOWN = {
     "unknown_forward_bias_with_clipped_backward": (
         ["backward/gradients-clipped"],
-        [("o = sigmoid(np.dot(W_o, z) + b_o)", "o = sigmoid(np.dot(W_o, z))")],
-        "forward | wrong: o_s h_s | right: z_s f_s i_s g_s C_s | where: step t = 0"),
+        [("v = np.dot(W_v, h_prev) + b_v", "v = np.dot(W_v, h_prev)")],
+        "forward | wrong: v_s output_s | right: z_s f_s i_s g_s C_s o_s h_s | where: step t = 0"),
+}
+
+NOTEBOOK_SET = ["backward/hidden-state-off-by-one", "backward/cell-state-off-by-one", "backward/previous-cell-index",
+                "backward/tanh-applied-twice", "backward/forget-gate-no-derivative",
+                "backward/input-gate-derivative-of-output", "backward/output-gate-derivative-of-output",
+                "backward/candidate-derivative-of-output", "backward/no-hidden-carry", "backward/no-cell-carry",
+                "backward/loss-averaged", "backward/loss-no-epsilon", "backward/gradients-clipped"]
+
+# the course notebook's full set of bugs plus one new mistake, in the notebook's own style:
+# name -> (edits to notebook_original.py, ids the edit replaces, ids it adds)
+NOTEBOOK_PLUS = {
+    "forward_gate_bias_missing": ([("g = tanh(np.dot(W_g, z) + b_g)", "g = tanh(np.dot(W_g, z))")],
+                                  [], ["forward/gate-bias-missing"]),
+    "forward_softmax_gate": ([("f = sigmoid(np.dot(W_f, z) + b_f)", "f = softmax(np.dot(W_f, z) + b_f)")],
+                             [], ["forward/gate-activation"]),
+    "input_gate_no_derivative": ([("        di = sigmoid(i[t], True) * di\n", "")],
+                                 ["backward/input-gate-derivative-of-output"], ["backward/input-gate-no-derivative"]),
+    "output_gate_no_derivative": ([("        do = sigmoid(o[t], derivative=True) * do\n", "")],
+                                  ["backward/output-gate-derivative-of-output"], ["backward/output-gate-no-derivative"]),
+    "candidate_no_derivative": ([("        dg = tanh(g[t], derivative=True) * dg\n", "")],
+                                ["backward/candidate-derivative-of-output"], ["backward/candidate-no-derivative"]),
+    "sigmoid_derivative_sign": ([("df = sigmoid(f[t]) * df", "df = f[t] * (f[t] - 1) * df")],
+                                ["backward/forget-gate-no-derivative"], ["backward/sigmoid-derivative-sign"]),
+    "cell_tanh_without_tanh": ([("tanh(tanh(C[t]), derivative=True)", "(1 - C[t] ** 2)")],
+                               ["backward/tanh-applied-twice"], ["backward/cell-tanh-derivative-without-tanh"]),
+    "previous_cell_initial_state": ([("C_prev = C[t - 1]", "C_prev = C[0]")],
+                                    ["backward/previous-cell-index"], ["backward/previous-cell-initial-state"]),
+    "loss_squared_error": ([("loss += -np.mean(np.log(outputs[t]) * targets[t])",
+                             "loss += np.mean((outputs[t] - targets[t]) ** 2)")],
+                           ["backward/loss-averaged", "backward/loss-no-epsilon"], ["backward/loss-squared-error"]),
+    "clipped_elementwise": ([("    grads = clip_gradient_norm(grads)\n    return loss, grads",
+                              "    grads = [np.clip(grad, -1, 1) for grad in grads]\n    return loss, grads")],
+                            [], []),
+    "clip_biases_skipped": ([("grads = clip_gradient_norm(list(grads), max_norm)",
+                              "grads = clip_gradient_norm(list(grads[:5]), max_norm) + list(grads[5:])")],
+                            [], ["clip/biases-skipped"]),
+    "biases_not_updated": ([("return tuple(param - lr * grad for param, grad in zip(params, grads))",
+                             "return tuple(param - lr * grad for param, grad in zip(params[:5], grads)) + tuple(params[5:])")],
+                           [], ["update/biases-not-updated"]),
+    "parameters_unchanged": ([("    return tuple(param - lr * grad for param, grad in zip(params, grads))",
+                               "    for param, grad in zip(params, grads):\n        param = param - lr * grad\n"
+                               "    return tuple(params)")],
+                             [], ["update/parameters-unchanged"]),
 }
 
 
@@ -282,6 +422,12 @@ def main():
             source = apply(source, EDITS[bug_id])
         text = module(f"A student LSTM with {len(ids)} bugs at once.", ids, source)
         (HERE / f"{name}.py").write_text(text)
+    for name, (variants, ids) in VARIANT_COMBINATIONS.items():
+        source = BASE
+        for variant_name in variants:
+            source = apply(source, VARIANTS[variant_name][1] if variant_name in VARIANTS else EDITS[variant_name])
+        text = module(f"A student LSTM with {len(ids)} bugs at once, some written another way.", ids, source)
+        (HERE / f"{name}.py").write_text(text)
     for name, (bug_id, edits) in VARIANTS.items():
         text = module(f"A student LSTM with one bug, written another way: {bug_id}.", [bug_id], apply(BASE, edits))
         (HERE / f"{name}.py").write_text(text)
@@ -294,6 +440,11 @@ def main():
             source = apply(source, EDITS[bug_id])
         text = module("A catalogued bug plus one that is not in the catalogue.", ids, apply(source, edits), localised)
         (HERE / f"{name}.py").write_text(text)
+    notebook = (HERE / "notebook_original.py").read_text().split('"""\n', 1)[1]
+    for name, (edits, replaced, added) in NOTEBOOK_PLUS.items():
+        ids = [bug_id for bug_id in NOTEBOOK_SET if bug_id not in replaced] + added
+        text = module("The course notebook's bugs plus one more, in the notebook's style.", ids, apply(notebook, edits))
+        (HERE / f"notebook_plus_{name}.py").write_text(text)
 
 
 if __name__ == "__main__":

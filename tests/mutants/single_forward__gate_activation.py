@@ -24,8 +24,8 @@ def forward(inputs, h_prev, C_prev, p):
     z_s, f_s, i_s, g_s, C_s, o_s, h_s, v_s, output_s = [], [], [], [], [], [], [], [], []
     h_s.append(h_prev)
     C_s.append(C_prev)
-    for t in range(len(inputs)):
-        z = np.vstack((h_prev, inputs[t]))
+    for t, x in enumerate(inputs):
+        z = np.vstack((h_prev, x))
         z_s.append(z)
         f = sigmoid(np.dot(W_f, z) + b_f)
         f_s.append(f)

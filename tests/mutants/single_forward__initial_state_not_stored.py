@@ -22,8 +22,8 @@ def softmax(x):
 def forward(inputs, h_prev, C_prev, p):
     W_f, W_i, W_g, W_o, W_v, b_f, b_i, b_g, b_o, b_v = p
     z_s, f_s, i_s, g_s, C_s, o_s, h_s, v_s, output_s = [], [], [], [], [], [], [], [], []
-    for t in range(len(inputs)):
-        z = np.vstack((h_prev, inputs[t]))
+    for t, x in enumerate(inputs):
+        z = np.vstack((h_prev, x))
         z_s.append(z)
         f = sigmoid(np.dot(W_f, z) + b_f)
         f_s.append(f)

@@ -1,7 +1,7 @@
 """A catalogued bug plus one that is not in the catalogue.
 
 expected: backward/gradients-clipped
-localised: forward | wrong: o_s h_s | right: z_s f_s i_s g_s C_s | where: step t = 0
+localised: forward | wrong: v_s output_s | right: z_s f_s i_s g_s C_s o_s h_s | where: step t = 0
 """
 
 import numpy as np
@@ -25,8 +25,8 @@ def forward(inputs, h_prev, C_prev, p):
     z_s, f_s, i_s, g_s, C_s, o_s, h_s, v_s, output_s = [], [], [], [], [], [], [], [], []
     h_s.append(h_prev)
     C_s.append(C_prev)
-    for t in range(len(inputs)):
-        z = np.vstack((h_prev, inputs[t]))
+    for t, x in enumerate(inputs):
+        z = np.vstack((h_prev, x))
         z_s.append(z)
         f = sigmoid(np.dot(W_f, z) + b_f)
         f_s.append(f)
@@ -36,11 +36,11 @@ def forward(inputs, h_prev, C_prev, p):
         g_s.append(g)
         C_prev = f * C_prev + i * g
         C_s.append(C_prev)
-        o = sigmoid(np.dot(W_o, z))
+        o = sigmoid(np.dot(W_o, z) + b_o)
         o_s.append(o)
         h_prev = o * tanh(C_prev)
         h_s.append(h_prev)
-        v = np.dot(W_v, h_prev) + b_v
+        v = np.dot(W_v, h_prev)
         v_s.append(v)
         output = softmax(v)
         output_s.append(output)
