@@ -36,7 +36,7 @@ from . import isolation, protocol
 from .limits import Limits
 from .outcome import CallOutcome, StudentError
 
-_RUNNER_FILES = ("child.py", "confine.py", "protocol.py")
+_RUNNER_FILES = ("child.py", "confine.py", "protocol.py", "train_loop.py")
 _KINDS = {"exception", "not-implemented", "timeout", "memory", "exit", "crash", "output", "garbage", "load", "missing"}
 _LAYER_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
@@ -188,6 +188,17 @@ class StudentProcess:
         if reply["ok"]:
             return CallOutcome(value=reply.get("value"), output=out)
         return CallOutcome(error=self._error_from(reply.get("error"), name), output=out)
+
+    def train(self, request: dict) -> CallOutcome:
+        """Run the training check's loop (train_loop.py) in the child: one round trip.
+        The value is the child's record, as untrusted as any return value."""
+        name = "the training run"
+        reply, error, out = self._request(name, protocol.encode({**request, "op": "train", "name": name}))
+        if error is not None:
+            return CallOutcome(error=error, output=out)
+        if reply.get("op") != "result" or reply.get("ok") is not True:
+            return CallOutcome(error=self._garbage(name, "a reply of the wrong shape"), output=out)
+        return CallOutcome(value=reply.get("value"), output=out)
 
     def signature(self, name: str):
         """Parameter names of the student's function ``name``, or None."""
