@@ -14,8 +14,11 @@ loss earns anything the grader verifies it (:func:`training_problems`):
   parameter (plain, clipped, per-parameter or element-wise clipped steps all
   are; hand-built parameters are not);
 * a few steps, chosen from a hash of the record after it arrived, are run
-  again the same way (same request, same arguments): they must give the
-  recorded loss, gradients and parameters.
+  again as plain calls of forward, backward and clip_and_update from the
+  grader (the calls the whole training was made of before it moved into the
+  child, same arguments): they must give the recorded loss, gradients and
+  parameters, so a record the loop did not get from the student's functions
+  fails.
 
 The validation loss is measured with the REFERENCE forward on the student's
 parameters, so a submission cannot report a loss it did not earn. Whenever the
@@ -94,7 +97,8 @@ class TrainingRun:
     training: list[float] = field(default_factory=list)  # per token, the student's own losses per epoch
     record: StepRecord | None = field(default=None, repr=False)
     data: TrainingData | None = field(default=None, repr=False)
-    steps: object = field(default=None, repr=False)  # how the steps were run (replays go the same way)
+    replay: object = field(default=None, repr=False)  # runs steps call by call, for the replays
+    made_by: str = ""  # "child" (one request) or "calls" (call by call)
 
     def fall(self) -> float:
         """Relative fall of the validation loss from the first to the last value."""
@@ -243,7 +247,8 @@ def train_with_student(student: StudentCalls, budget: TrainingBudget) -> Trainin
         epoch_params = [unflatten(records[0].params[k], data.shapes) for k in ends]
     record = records[0]
     evaluator = student if is_student_edition() else None
-    run = TrainingRun(record=record, data=data, steps=steps)
+    run = TrainingRun(record=record, data=data, replay=StepsByCalls(student, budget, data),
+                      made_by="calls" if isinstance(steps, StepsByCalls) else "child")
     run.validation.append(validation_loss(data.start, data.validation_set, data.word_to_idx, evaluator))
     for epoch, params in enumerate(epoch_params):
         epoch_loss = 0.0
@@ -300,10 +305,7 @@ def replay_problems(run: TrainingRun, before: np.ndarray) -> list[str]:
     rng = np.random.default_rng(int.from_bytes(digest.digest()[:8], "little"))
     chosen = sorted(rng.choice(len(data.order), size=min(REPLAYED_STEPS, len(data.order)), replace=False))
     runs = [(unflatten(before[k], data.shapes), [data.order[k]]) for k in chosen]
-    again = run.steps.run(runs)
-    if again is None:
-        return [f"training step {chosen[0] + 1} could not be repeated: your functions must give the same "
-                "results whenever they are called with the same arguments"]
+    again = run.replay.run(runs)
     for k, replay in zip(chosen, again):
         for what, got, recorded in (("the loss", replay.losses[0], record.losses[k]),
                                     ("the gradients", replay.grads[0], record.grads[k]),
