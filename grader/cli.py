@@ -50,12 +50,15 @@ def common_options(function):
 def run_grading(submission: Path, suite: str, output_format: str, out_dir: Path | None,
                 timeout: float, total_timeout: float, points_file: Path | None = None) -> None:
     """Grade, print the report, write the files: shared by `grade` and `check`."""
+    from grader.sandbox import Limits
+    from grader.sandbox.process import prestart
+
+    limits = Limits(call_timeout=timeout, total_timeout=total_timeout)
+    prestart(limits)  # the sandbox child starts while the grader imports pytest
     from grader.grading import GradingOptions, grade
     from grader.outputs import write_report_files
-    from grader.sandbox import Limits
 
-    options = GradingOptions(suite=suite, points_file=points_file,
-                             limits=Limits(call_timeout=timeout, total_timeout=total_timeout))
+    options = GradingOptions(suite=suite, points_file=points_file, limits=limits)
     try:
         report = grade(submission, options)
     except (SubmissionError, PointsError) as error:

@@ -541,6 +541,13 @@ def _put_spare(key):
         old.kill()
 
 
+def prestart(limits: Limits | None = None, hide=(), namespaces: bool | None = None) -> None:
+    """Start now the warm child the next StudentProcess of this configuration will take:
+    a fresh grader process calls this before its slow imports (pytest), which then
+    overlap the child's start-up (interpreter, NumPy) on another core."""
+    _put_spare((limits or Limits(), tuple(hide), namespaces, os.getcwd()))
+
+
 def shutdown_spares():
     """Kill the pre-started children (also run at interpreter exit)."""
     with _spares_lock:
