@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,12 @@ def generate(folder: Path, n: int, seed: int) -> dict[str, int]:
     return counts
 
 
+def children_cpu() -> float:
+    """CPU seconds of the processes this one started and waited for (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def grade_folder(folder: Path, out: Path, workers: int) -> float:
     """Seconds ``lstm-grader batch`` takes, start to finish."""
     command = [sys.executable, "-c", "from grader.cli import main; main()", "batch", str(folder),
@@ -117,18 +124,20 @@ def main() -> None:
     mix = generate(folder, args.n, args.seed)
     print(f"{args.n} submissions: " + ", ".join(f"{mix.get(kind, 0)} {kind}" for kind, _ in MIX))
     print(f"{os.cpu_count()} cores, load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'workers':>7}  {'seconds':>8}  {'subs/s':>7}  {'speed-up':>8}  {'efficiency':>10}")
+    print(f"{'workers':>7}  {'seconds':>8}  {'subs/s':>7}  {'speed-up':>8}  {'efficiency':>10}  {'CPU s/sub':>9}")
     base_rate = None
     try:
         for workers in counts:
             out = base / f"out-{workers}"
             shutil.rmtree(out, ignore_errors=True)
+            cpu = children_cpu()
             seconds = grade_folder(folder, out, workers)
+            cpu = (children_cpu() - cpu) / args.n
             rate = args.n / seconds
             base_rate = base_rate or rate / counts[0]
             speedup = rate / base_rate
-            print(f"{workers:>7}  {seconds:>8.1f}  {rate:>7.2f}  {speedup:>8.2f}  {speedup / workers:>10.0%}",
-                  flush=True)
+            print(f"{workers:>7}  {seconds:>8.1f}  {rate:>7.2f}  {speedup:>8.2f}  {speedup / workers:>10.0%}"
+                  f"  {cpu:>9.3f}", flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
