@@ -54,7 +54,7 @@ def run_grading(submission: Path, suite: str, output_format: str, out_dir: Path 
     from grader.sandbox.process import prestart
 
     limits = Limits(call_timeout=timeout, total_timeout=total_timeout)
-    prestart(limits)  # the sandbox child starts while the grader imports pytest
+    prestart(limits, one_shot=True)  # the sandbox child starts while the grader imports pytest
     from grader.grading import GradingOptions, grade
     from grader.outputs import write_report_files
 

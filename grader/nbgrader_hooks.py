@@ -189,7 +189,7 @@ def main(argv: list[str]) -> int:
 
     from grader.sandbox.process import prestart
 
-    prestart()  # the sandbox child starts while the grader imports pytest
+    prestart(one_shot=True)  # the sandbox child starts while the grader imports pytest
     from grader.grading import GradingOptions, grade
 
     warnings.simplefilter("ignore")

@@ -67,6 +67,20 @@ def test_prestart_gives_the_next_student_process_a_started_child():
     process.shutdown_spares()
 
 
+def test_a_one_shot_prestart_starts_no_further_spare():
+    limits = Limits(call_timeout=5.0, total_timeout=30.0)
+    process.shutdown_spares()
+    try:
+        process.prestart(limits, one_shot=True)
+        with StudentProcess(REFERENCE, limits) as student:
+            assert student.call("sigmoid", 0.0).value == 0.5
+            assert process._spares == {}
+        assert process._keep_warm == [True]  # only that one start went without a spare
+    finally:
+        process._keep_warm[0] = True
+        process.shutdown_spares()
+
+
 class PluginProbe:
     def __init__(self):
         self.active = {}

@@ -289,8 +289,9 @@ class StudentProcess:
             break
         self._used += time.monotonic() - t0
         self.startup_seconds = time.monotonic() - t0
-        if self._prestart:
-            _put_spare(key)  # warm up the next child (numpy already imported) for the next start
+        if self._prestart and _keep_warm[0]:
+            _put_spare(key)
+        _keep_warm[0] = True  # warm up the next child (numpy already imported) for the next start
 
     def _kill_child(self):
         if self._child is not None:
@@ -541,10 +542,18 @@ def _put_spare(key):
         old.kill()
 
 
-def prestart(limits: Limits | None = None, hide=(), namespaces: bool | None = None) -> None:
+_keep_warm = [True]  # start a spare after the next start (prestart(one_shot=True) skips one)
+
+
+def prestart(limits: Limits | None = None, hide=(), namespaces: bool | None = None, *,
+             one_shot: bool = False) -> None:
     """Start now the warm child the next StudentProcess of this configuration will take:
     a fresh grader process calls this before its slow imports (pytest), which then
-    overlap the child's start-up (interpreter, NumPy) on another core."""
+    overlap the child's start-up (interpreter, NumPy) on another core. ``one_shot``:
+    this process grades once, so the start that takes this child starts no further
+    spare (a child's start-up saved); later starts (after a crash) do again."""
+    if one_shot:
+        _keep_warm[0] = False
     _put_spare((limits or Limits(), tuple(hide), namespaces, os.getcwd()))
 
 
