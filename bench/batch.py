@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -47,34 +48,52 @@ BUGS = {
 MIX = (("correct", 0.35), ("one bug", 0.40), ("two bugs", 0.15), ("untouched", 0.05), ("syntax error", 0.05))
 
 
-def with_bugs(names: list[str]) -> str:
-    source = REFERENCE
-    for name in names:
-        old, new = BUGS[name]
-        assert source.count(old) == 1, f"bug edit {name!r} no longer matches the reference"
+UNTOUCHED = None  # the exercise as released: stubs only
+SYNTAX_ERROR = [("def backward(", "def backward(:")]
+
+
+def class_mix(n: int, seed: int) -> list[tuple[str, list | None]]:
+    """``n`` submissions as (kind, text edits of the reference), or (kind, UNTOUCHED):
+    one description that bench/versus_nbgrader.py renders as notebooks too."""
+    rng = random.Random(seed)
+    kinds = rng.choices([kind for kind, _ in MIX], weights=[share for _, share in MIX], k=n)
+    students = []
+    for kind in kinds:
+        if kind == "correct":
+            edits = []
+        elif kind == "one bug":
+            edits = [BUGS[rng.choice(sorted(BUGS))]]
+        elif kind == "two bugs":
+            edits = [BUGS[name] for name in rng.sample(sorted(BUGS), 2)]
+        elif kind == "untouched":
+            edits = UNTOUCHED
+        else:
+            edits = SYNTAX_ERROR
+        students.append((kind, edits))
+    return students
+
+
+def edited(source: str, edits: list) -> str:
+    for old, new in edits:
+        assert source.count(old) == 1, f"bug edit {old!r} no longer matches once"
         source = source.replace(old, new)
     return source
 
 
 def generate(folder: Path, n: int, seed: int) -> dict[str, int]:
     """Write ``n`` submissions ``student000.py`` ... into ``folder``; returns the mix."""
-    rng = random.Random(seed)
-    kinds = rng.choices([kind for kind, _ in MIX], weights=[share for _, share in MIX], k=n)
     counts: dict[str, int] = {}
-    for k, kind in enumerate(kinds):
+    for k, (kind, edits) in enumerate(class_mix(n, seed)):
         counts[kind] = counts.get(kind, 0) + 1
-        if kind == "correct":
-            source = REFERENCE
-        elif kind == "one bug":
-            source = with_bugs([rng.choice(sorted(BUGS))])
-        elif kind == "two bugs":
-            source = with_bugs(rng.sample(sorted(BUGS), 2))
-        elif kind == "untouched":
-            source = EXERCISE
-        else:
-            source = REFERENCE.replace("def backward(", "def backward(:", 1)
+        source = EXERCISE if edits is UNTOUCHED else edited(REFERENCE, edits)
         (folder / f"student{k:03d}.py").write_text(source, encoding="utf-8")
     return counts
+
+
+def children_cpu() -> float:
+    """CPU seconds of the processes this one started and waited for (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def grade_folder(folder: Path, out: Path, workers: int) -> float:
@@ -105,18 +124,20 @@ def main() -> None:
     mix = generate(folder, args.n, args.seed)
     print(f"{args.n} submissions: " + ", ".join(f"{mix.get(kind, 0)} {kind}" for kind, _ in MIX))
     print(f"{os.cpu_count()} cores, load average before: {os.getloadavg()[0]:.2f}")
-    print(f"{'workers':>7}  {'seconds':>8}  {'subs/s':>7}  {'speed-up':>8}  {'efficiency':>10}")
+    print(f"{'workers':>7}  {'seconds':>8}  {'subs/s':>7}  {'speed-up':>8}  {'efficiency':>10}  {'CPU s/sub':>9}")
     base_rate = None
     try:
         for workers in counts:
             out = base / f"out-{workers}"
             shutil.rmtree(out, ignore_errors=True)
+            cpu = children_cpu()
             seconds = grade_folder(folder, out, workers)
+            cpu = (children_cpu() - cpu) / args.n
             rate = args.n / seconds
             base_rate = base_rate or rate / counts[0]
             speedup = rate / base_rate
-            print(f"{workers:>7}  {seconds:>8.1f}  {rate:>7.2f}  {speedup:>8.2f}  {speedup / workers:>10.0%}",
-                  flush=True)
+            print(f"{workers:>7}  {seconds:>8.1f}  {rate:>7.2f}  {speedup:>8.2f}  {speedup / workers:>10.0%}"
+                  f"  {cpu:>9.3f}", flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)

@@ -9,10 +9,17 @@ the same machine, with the ratio between them:
 * ``grade()`` in a warm process (what a batch worker pays per submission);
 * the same hidden suite with the student's functions called IN the grader's
   process, as nbgrader/otter do (no sandbox, no diagnosis): the price of
-  running student code safely is the difference.
+  running student code safely is the difference;
+* CPU seconds per submission, warm, over the class mix of bench/batch.py
+  (correct, one or two bugs, untouched, syntax errors): the grader's process
+  and its sandbox children apart (a child's life includes its interpreter and
+  NumPy start-up: each grading starts one).
 
-    python bench/grade.py               # the reference, 7 runs each
-    python bench/grade.py --runs 11 --submission examples/buggy_submission.py
+CPU times are the figures to compare on a busy machine: wall-clock times grow
+with the load average (printed), CPU times much less.
+
+    python bench/grade.py               # the reference, 7 runs each, a mix of 20
+    python bench/grade.py --runs 11 --mix 40 --submission examples/buggy_submission.py
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,9 +46,50 @@ def median_seconds(function, runs: int) -> float:
     return statistics.median(times)
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its reaped children."""
+    t = os.times()
+    return t.user + t.system, t.children_user + t.children_system
+
+
+def median_cpu(function, runs: int) -> tuple[float, float]:
+    """Median CPU seconds of (this process, its children) per run of ``function``."""
+    own, children = [], []
+    for _ in range(runs):
+        before = cpu_seconds()
+        function()
+        after = cpu_seconds()
+        own.append(after[0] - before[0])
+        children.append(after[1] - before[1])
+    return statistics.median(own), statistics.median(children)
+
+
+def warm_mix_cpu(n: int, seed: int = 0) -> tuple[float, float, float]:
+    """Mean (grader CPU, children CPU, wall) per submission over a class mix, warm."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from batch import generate
+
+    from grader.grading import grade
+    from grader.submission import SubmissionError
+
+    with tempfile.TemporaryDirectory() as folder:
+        generate(Path(folder), n, seed)
+        paths = sorted(Path(folder).glob("*.py"))
+        grade(paths[0])  # warm-up
+        before, started = cpu_seconds(), time.perf_counter()
+        for path in paths:
+            try:
+                grade(path)
+            except SubmissionError:
+                pass
+        after, wall = cpu_seconds(), time.perf_counter() - started
+    return (after[0] - before[0]) / n, (after[1] - before[1]) / n, wall / n
+
+
 def cli_run(submission: Path):
-    script = Path(sys.executable).with_name("lstm-grader")  # the console script of this environment
-    command = [str(script) if script.exists() else "lstm-grader", "grade", str(submission)]
+    """``lstm-grader grade`` in a fresh interpreter (what the console script runs;
+    this form also measures another source tree put first on PYTHONPATH)."""
+    command = [sys.executable, "-c", "from grader.cli import main; main()", "grade", str(submission)]
     return lambda: subprocess.run(command, check=True, capture_output=True)
 
 
@@ -77,9 +126,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submission", type=Path, default=ROOT / "solutions" / "lstm.py")
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--mix", type=int, default=20, help="submissions in the warm class mix (0: skip)")
     args = parser.parse_args()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+    cli_cpu = median_cpu(cli_run(args.submission), args.runs)
     figures = {
         "lstm-grader grade (fresh process)": median_seconds(cli_run(args.submission), args.runs),
         "grade() in a warm process": median_seconds(warm_grade(args.submission), args.runs),
@@ -89,6 +140,14 @@ def main():
     print(f"submission: {args.submission}   runs: {args.runs}   load average: {os.getloadavg()[0]:.2f}")
     for name, seconds in figures.items():
         print(f"  {name:40s} {seconds:7.3f} s   x{seconds / baseline:5.2f}")
+    print(f"  {'lstm-grader grade (fresh), CPU':40s} {sum(cli_cpu):7.3f} s   (all processes: CLI + sandbox)")
+    if args.mix:
+        own, children, wall = warm_mix_cpu(args.mix)
+        print(f"warm, class mix of {args.mix} (bench/batch.py), per submission:")
+        print(f"  {'grader process CPU':40s} {own:7.3f} s")
+        print(f"  {'sandbox children CPU':40s} {children:7.3f} s")
+        print(f"  {'wall':40s} {wall:7.3f} s")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -7,16 +7,13 @@ from pathlib import Path
 import click
 
 from grader import __version__
-from grader.batch.command import batch
 from grader.formats import FORMATS
-from grader.nbgrader_course import nbgrader_course
-from grader.platforms.bundle import gradescope_bundle
-from grader.release.command import release
+from grader.lazy_commands import LazyGroup
 from grader.points import PointsError
 from grader.submission import SubmissionError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="lstm-grader")
 def main():
     """Grade NumPy LSTM submissions and name the bugs behind each failure.
@@ -53,12 +50,15 @@ def common_options(function):
 def run_grading(submission: Path, suite: str, output_format: str, out_dir: Path | None,
                 timeout: float, total_timeout: float, points_file: Path | None = None) -> None:
     """Grade, print the report, write the files: shared by `grade` and `check`."""
+    from grader.sandbox import Limits
+    from grader.sandbox.process import prestart
+
+    limits = Limits(call_timeout=timeout, total_timeout=total_timeout)
+    prestart(limits, one_shot=True)  # the sandbox child starts while the grader imports pytest
     from grader.grading import GradingOptions, grade
     from grader.outputs import write_report_files
-    from grader.sandbox import Limits
 
-    options = GradingOptions(suite=suite, points_file=points_file,
-                             limits=Limits(call_timeout=timeout, total_timeout=total_timeout))
+    options = GradingOptions(suite=suite, points_file=points_file, limits=limits)
     try:
         report = grade(submission, options)
     except (SubmissionError, PointsError) as error:
@@ -101,11 +101,3 @@ def points():
     from grader.points import DEFAULT_POINTS_FILE
 
     click.echo(DEFAULT_POINTS_FILE.read_text(encoding="utf-8"), nl=False)
-
-
-
-# Commands that live in their own modules, registered after the group exists.
-main.add_command(batch)
-main.add_command(nbgrader_course)
-main.add_command(gradescope_bundle)
-main.add_command(release)

@@ -74,7 +74,7 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
     with tempfile.TemporaryDirectory(prefix="lstm-grader-") as workdir:
         source, notes = prepare(Path(submission), Path(workdir))
         with StudentProcess(source, options.limits) as student:
-            plugin = GradingPlugin(StudentCalls(student.call), expectations(), probeset_for(options.suite))
+            plugin = GradingPlugin(StudentCalls(student.call, student.train), expectations(), probeset_for(options.suite))
             run_suite(plugin)
             diagnosis = run_diagnosis(student.call)
             output = trim_output(student.output)

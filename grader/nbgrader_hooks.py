@@ -187,6 +187,9 @@ def main(argv: list[str]) -> int:
     """``python -m grader.nbgrader_hooks SUITE FILE.py``: the report as JSON."""
     import warnings
 
+    from grader.sandbox.process import prestart
+
+    prestart(one_shot=True)  # the sandbox child starts while the grader imports pytest
     from grader.grading import GradingOptions, grade
 
     warnings.simplefilter("ignore")

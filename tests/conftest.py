@@ -90,6 +90,19 @@ def gradcheck_record(request):
     return request.config.stash.setdefault(_GRADCHECK_KEY, [])
 
 
+def pytest_sessionfinish(session):
+    """Under pytest-xdist, a worker hands its records to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["gradcheck"] = session.config.stash.get(_GRADCHECK_KEY, [])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller collects each worker's gradient-check records."""
+    records = getattr(node, "workeroutput", {}).get("gradcheck", [])
+    node.config.stash.setdefault(_GRADCHECK_KEY, []).extend(tuple(r) for r in records)
+
+
 def pytest_terminal_summary(terminalreporter, config):
     records = config.stash.get(_GRADCHECK_KEY, [])
     if records:

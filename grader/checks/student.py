@@ -54,8 +54,9 @@ def clip_and_update_result(student: "StudentCalls", case) -> tuple:
 class StudentCalls:
     """Memoised calls into the student's process, shared by all checks."""
 
-    def __init__(self, call):
+    def __init__(self, call, train=None):
         self._call = call
+        self.train = train  # the sandbox's one-request training loop, when there is one
         self._memo: dict[tuple, CallOutcome] = {}
 
     def call(self, name: str, *args, **kwargs) -> CallOutcome:

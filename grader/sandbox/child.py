@@ -22,6 +22,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine  # noqa: E402
 import protocol  # noqa: E402  (imports numpy: once here in init, inherited by the worker)
+import train_loop  # noqa: E402  (the training check's loop: one request, see train_loop.py)
 
 del sys.path[0]
 
@@ -93,6 +94,9 @@ def worker(cfg, layers):
             return
         if request["op"] == "call":
             reply = call(cfg, module, request["name"], request["args"], request["kwargs"])
+        elif request["op"] == "train":
+            reply = {"op": "result", "ok": True, "value": train_loop.run(
+                lambda name, args, kwargs: call(cfg, module, name, args, kwargs), request)}
         else:
             reply = {"op": "signature", "value": signature(module, request["name"])}
         flush()

@@ -36,7 +36,7 @@ from . import isolation, protocol
 from .limits import Limits
 from .outcome import CallOutcome, StudentError
 
-_RUNNER_FILES = ("child.py", "confine.py", "protocol.py")
+_RUNNER_FILES = ("child.py", "confine.py", "protocol.py", "train_loop.py")
 _KINDS = {"exception", "not-implemented", "timeout", "memory", "exit", "crash", "output", "garbage", "load", "missing"}
 _LAYER_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
@@ -189,6 +189,17 @@ class StudentProcess:
             return CallOutcome(value=reply.get("value"), output=out)
         return CallOutcome(error=self._error_from(reply.get("error"), name), output=out)
 
+    def train(self, request: dict) -> CallOutcome:
+        """Run the training check's loop (train_loop.py) in the child: one round trip.
+        The value is the child's record, as untrusted as any return value."""
+        name = "the training run"
+        reply, error, out = self._request(name, protocol.encode({**request, "op": "train", "name": name}))
+        if error is not None:
+            return CallOutcome(error=error, output=out)
+        if reply.get("op") != "result" or reply.get("ok") is not True:
+            return CallOutcome(error=self._garbage(name, "a reply of the wrong shape"), output=out)
+        return CallOutcome(value=reply.get("value"), output=out)
+
     def signature(self, name: str):
         """Parameter names of the student's function ``name``, or None."""
         reply, error, _ = self._request(name, protocol.encode({"op": "signature", "name": name}))
@@ -278,8 +289,9 @@ class StudentProcess:
             break
         self._used += time.monotonic() - t0
         self.startup_seconds = time.monotonic() - t0
-        if self._prestart:
-            _put_spare(key)  # warm up the next child (numpy already imported) for the next start
+        if self._prestart and _keep_warm[0]:
+            _put_spare(key)
+        _keep_warm[0] = True  # warm up the next child (numpy already imported) for the next start
 
     def _kill_child(self):
         if self._child is not None:
@@ -528,6 +540,21 @@ def _put_spare(key):
         old, _spares[key] = _spares.get(key), child
     if old is not None:
         old.kill()
+
+
+_keep_warm = [True]  # start a spare after the next start (prestart(one_shot=True) skips one)
+
+
+def prestart(limits: Limits | None = None, hide=(), namespaces: bool | None = None, *,
+             one_shot: bool = False) -> None:
+    """Start now the warm child the next StudentProcess of this configuration will take:
+    a fresh grader process calls this before its slow imports (pytest), which then
+    overlap the child's start-up (interpreter, NumPy) on another core. ``one_shot``:
+    this process grades once, so the start that takes this child starts no further
+    spare (a child's start-up saved); later starts (after a crash) do again."""
+    if one_shot:
+        _keep_warm[0] = False
+    _put_spare((limits or Limits(), tuple(hide), namespaces, os.getcwd()))
 
 
 def shutdown_spares():
