@@ -1,7 +1,9 @@
 """Grade one submission: sandbox, suite, diagnosis, report.
 
-The student's code runs only in the sandboxed child process; this process
-runs the suite with the reference, computes the scores and writes the report.
+The student's code runs only in sandboxed child processes (two phases, one
+after the other, see grader.session); this process runs the suite with the
+reference, computes the scores and writes the report. Every value the student's
+code returns is read once, at the boundary (grader.checks.boundary).
 The student edition (see grader.edition) has no reference, hidden suite or
 diagnosis: it grades only the public suite, against stored expected values.
 """
@@ -16,12 +18,14 @@ from pathlib import Path
 from grader import __version__
 from grader.checks.expected import expectations
 from grader.checks.student import StudentCalls
+from grader.contained_diagnosis import merged
 from grader.edition import is_student_edition, require_full_edition
 from grader.plugin import GradingPlugin
 from grader.points import points_for
 from grader.report import Report, score_checks
 from grader.runner import run_suite
-from grader.sandbox import Limits, StudentProcess
+from grader.sandbox import Limits
+from grader.session import GradingSession
 from grader.submission import prepare
 
 
@@ -53,14 +57,12 @@ def probeset_for(suite: str):
     return PROBESET
 
 
-def run_diagnosis(call) -> dict:
+def diagnosis_of(session: GradingSession) -> dict:
     """Named bugs, or in the student edition (no error model: it is built on
     the reference) none, with a note saying why."""
-    if is_student_edition():
+    if not session.diagnose:
         return {"bugs": [], "unexplained": [], "notes": [STUDENT_EDITION_NOTE]}
-    from grader.diagnosis import diagnose
-
-    return diagnose(call).to_json()
+    return merged(session.diagnosis_parts)
 
 
 STUDENT_EDITION_NOTE = ("this self-check does not name bugs (that needs the reference solution, "
@@ -75,15 +77,19 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
     points = points_for(options.suite, options.points_file)
     with tempfile.TemporaryDirectory(prefix="lstm-grader-") as workdir:
         source, notes = prepare(Path(submission), Path(workdir))
-        with StudentProcess(source, options.limits) as student:
-            plugin = GradingPlugin(StudentCalls(student.call), expectations(), probeset_for(options.suite))
+        hidden = options.suite == "hidden"
+        with GradingSession(source, options.limits, hidden, diagnose=not is_student_edition()) as student:
+            plugin = GradingPlugin(StudentCalls(student.boundary), expectations(), probeset_for(options.suite),
+                                   end_forward_phase=student.end_forward_phase)
             run_suite(plugin)
-            diagnosis = run_diagnosis(student.call)
-            output = trim_output(student.output)
-            isolation = list(student.isolation)
-            load_error = student.load_error
+            student.finish()
+        diagnosis = diagnosis_of(student)
+        output = trim_output(student.output)
+        isolation, load_error = student.isolation, student.load_error
 
     errors = list(diagnosis.get("notes", []))  # the student edition says why no bug is named
+    faults = diagnosis.get("internal", [])
+    errors += [f"internal grader error in the diagnosis of {fault['function']}" for fault in faults]
     if load_error is not None:
         errors.append(load_error.message + (f"\n{load_error.traceback}" if load_error.traceback else ""))
     errors += [f"internal grader error in {o.name}: {o.internal_error}" for o in plugin.outcomes if o.internal_error]
@@ -101,8 +107,9 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
         errors=errors,
         notes=list(notes),
         duration_s=round(time.perf_counter() - started, 3),
-        output=output,
+        output="" if hidden else output,  # hidden grading: what the code printed is for instructors only
         training={"validation": training.validation, "training": training.training} if training else {},
         isolation=isolation,
         grader_version=__version__,
+        instructor={"output": output, "errors": student.boundary.log + faults} if hidden else {},
     )

@@ -40,10 +40,13 @@ class Report:
     errors: list[str] = field(default_factory=list)  # why grading could not run fully
     notes: list[str] = field(default_factory=list)  # e.g. notebook code that was not run (one per cell)
     duration_s: float = 0.0
-    output: str = ""  # the submission's own stdout/stderr, trimmed
+    output: str = ""  # the submission's own stdout/stderr, trimmed; only for the public check (see instructor)
     training: dict = field(default_factory=dict)  # loss curves of the loss-decrease check
     isolation: list[str] = field(default_factory=list)  # sandbox layers that were active
     grader_version: str = ""
+    # Instructor-only (results.json, --format json; never in a student-visible rendering): in hidden
+    # grading, what the submission printed ("output") and the full text of its errors ("errors").
+    instructor: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)

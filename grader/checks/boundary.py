@@ -80,20 +80,23 @@ def as_number(value) -> float | None:
 
 
 def read_array(name: str, value, shape: tuple, problems: list) -> np.ndarray | None:
-    """One array as float64 (None if it is not a real-number array), adding
-    its first contract problem: shape, dtype, non-finite values."""
+    """One array as float64, adding its first contract problem (shape, dtype,
+    non-finite values). None -- unreadable -- when it is no array of real
+    numbers of the expected shape: no catalogued bug changes a shape, and a
+    value of another shape cannot be compared with the contract's."""
     if not isinstance(value, np.ndarray):
         problems.append(f"`{name}` is {describe(value)}, expected an array of shape {shape}")
         return None
     if value.shape != tuple(shape):
         problems.append(f"`{name}` has shape {value.shape}, expected {tuple(shape)}")
-    elif value.dtype.kind != "f":
+        return None
+    if value.dtype.kind != "f":
         problems.append(f"`{name}` has dtype {value.dtype}, expected float64")
     if value.dtype.kind not in "biuf":
         return None
     with np.errstate(over="ignore", invalid="ignore"):
         array = value.astype(np.float64)
-    if value.shape == tuple(shape) and value.dtype.kind == "f" and not np.all(np.isfinite(array)):
+    if value.dtype.kind == "f" and not np.all(np.isfinite(array)):
         problems.append(f"`{name}` contains NaN or inf")
     return array
 
