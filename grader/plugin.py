@@ -12,6 +12,7 @@ from typing import Callable
 
 import pytest
 
+from grader import progress
 from grader.checks.student import CheckFailed, StudentCalls
 
 
@@ -81,6 +82,7 @@ class GradingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
+        progress.note(f"check {check_name(item.nodeid)}")
         if self.end_forward_phase is not None and not scores_forward(check_name(item.nodeid)):
             end, self.end_forward_phase = self.end_forward_phase, None
             end()

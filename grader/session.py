@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader import progress
 from grader.checks.boundary import Boundary
 from grader.contained_diagnosis import diagnose_function
 from grader.sandbox import CallOutcome, Limits, StudentProcess
@@ -81,6 +82,7 @@ class GradingSession:
 
     def _diagnose(self, function: str) -> None:
         if self.diagnose:
+            progress.note(f"naming the bugs of {function}")
             self.diagnosis_parts.append(diagnose_function(self.boundary.lenient, function))
 
     def _end_process(self) -> float:
