@@ -17,6 +17,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.checks.expected import expectations
+from grader.cleantext import visible
 from grader.checks.student import StudentCalls
 from grader.contained_diagnosis import merged
 from grader.edition import is_student_edition, require_full_edition
@@ -103,11 +104,12 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
         max_score=round(sum(t.max_score for t in tests), 2),
         tests=tests,
         bugs=diagnosis["bugs"],
-        unexplained=diagnosis["unexplained"],
-        errors=errors,
-        notes=list(notes),
+        unexplained=[{**finding, "message": visible(str(finding.get("message", "")))}
+                     for finding in diagnosis["unexplained"]],
+        errors=[visible(error) for error in errors],
+        notes=[visible(note) for note in notes],
         duration_s=round(time.perf_counter() - started, 3),
-        output="" if hidden else output,  # hidden grading: what the code printed is for instructors only
+        output="" if hidden else visible(output),  # hidden grading: what the code printed is for instructors only
         training={"validation": training.validation, "training": training.training} if training else {},
         isolation=isolation,
         grader_version=__version__,

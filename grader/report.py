@@ -13,6 +13,8 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from grader.cleantext import visible
+
 if TYPE_CHECKING:  # the plugin imports pytest; reading a report needs neither
     from grader.plugin import CheckOutcome
 
@@ -73,7 +75,7 @@ def score_checks(outcomes: list[CheckOutcome], points: dict[str, float]) -> list
         if outcome is None:
             results.append(TestResult(name, 0.0, max_score, False, "this check did not run"))
             continue
-        feedback = outcome.feedback
+        feedback = visible(outcome.feedback)  # student text inside: control characters shown, not executed
         if outcome.internal_error:
             feedback = "the grader failed on this check (not your fault); please report it"
         results.append(TestResult(name, round(max_score * outcome.credit, 2), max_score,

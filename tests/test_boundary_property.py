@@ -41,7 +41,7 @@ from grader.solutions import lstm as reference
 from grader.suites import test_backward, test_clip, test_contract, test_forward, test_gradcheck
 from grader.suites.hidden_probes import PROBESET
 
-SETTINGS = settings(max_examples=500, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=5000, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
 # ---------------------------------------------------------------- generated trees
