@@ -93,6 +93,7 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
     errors += [f"internal grader error in the diagnosis of {fault['function']}" for fault in faults]
     if load_error is not None:
         errors.append(load_error.message + (f"\n{load_error.traceback}" if load_error.traceback else ""))
+    errors += list(student.boundary.timed_out.values())  # its later checks ran without calling it
     errors += [f"internal grader error in {o.name}: {o.internal_error}" for o in plugin.outcomes if o.internal_error]
     errors += [f"internal grader error: {e}" for e in plugin.collection_errors]
     tests = score_checks(plugin.outcomes, points)

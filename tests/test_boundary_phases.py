@@ -8,8 +8,12 @@ before a second one gets the reference's caches for backward.
 
 from __future__ import annotations
 
+import io
+import os
+import pty
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from grader.grading import GradingOptions, grade
@@ -59,13 +63,37 @@ def test_a_hanging_backward_costs_one_timeout_and_nothing_else(tmp_path):
     assert "backward" in report.unexplained[0]["message"] and "not called again" in report.unexplained[0]["message"]
 
 
-def test_a_slow_run_shows_a_status_line_on_stderr_only(tmp_path):
+def test_a_slow_run_shows_a_status_line_on_a_terminal_stderr_only(tmp_path):
+    """stderr is a pseudo-terminal, stdout a pipe: the line goes to the terminal,
+    the report alone to stdout."""
     path = tmp_path / "slow.py"
     path.write_text(REFERENCE_SOURCE + "\n\nimport time as _time\n_reference_forward = forward\n_slept = []\n\n"
                     "def forward(*args):\n    if not _slept:\n        _slept.append(1)\n        _time.sleep(3.5)\n"
                     "    return _reference_forward(*args)\n")
-    result = subprocess.run([sys.executable, "-c", "from grader.cli import main; main()", "check", "--timeout", "20",
-                             str(path)], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert "lstm-grader: still checking slow.py" in result.stderr
-    assert "still checking" not in result.stdout and result.stdout.startswith("lstm-grader self-check")
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-c", "from grader.cli import main; main()", "check", "--timeout",
+                                "20", str(path)], stdout=subprocess.PIPE, stderr=terminal, text=True)
+    os.close(terminal)
+    stdout, _ = process.communicate(timeout=300)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal's other end is closed: all read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    assert process.returncode == 0
+    assert b"lstm-grader: still checking slow.py" in shown
+    assert "still checking" not in stdout and stdout.startswith("lstm-grader self-check")
+
+
+def test_no_status_line_when_stderr_is_not_a_terminal(tmp_path):
+    from grader.progress import StatusLine
+
+    stream = io.StringIO()
+    with StatusLine(stream, "grading", after=0.0, every=0.01):
+        time.sleep(0.1)
+    assert stream.getvalue() == ""
