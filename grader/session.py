@@ -49,9 +49,14 @@ class GradingSession:
         self._end_process()
 
     def _start(self, used: float) -> StudentProcess:
+        """A fresh process that has ``used`` seconds of the time budget behind it
+        (StudentProcess counts it in ``_used``); loading the file once more for
+        phase 2 is the grader's choice, so it is not charged again."""
         process = StudentProcess(self.source, self.limits)
-        process._used = used  # one time budget for both phases (StudentProcess counts it in _used)
-        return process.__enter__()
+        process._used = used
+        process.__enter__()
+        process._used = used
+        return process
 
     def _call(self, name: str, *args, **kwargs) -> CallOutcome:
         if self._process is None:  # the file did not load in phase 1: not loaded again

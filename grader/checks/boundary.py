@@ -260,7 +260,7 @@ class Boundary:
         return CallOutcome(value=checked.reading.value)
 
     def _student_error(self, name: str, error: StudentError) -> StudentError:
-        if error.kind == "timeout" and name not in self.timed_out:
+        if error.kind == "timeout" and "total time budget" not in error.message and name not in self.timed_out:
             self.timed_out[name] = f"{name} was not called again: an earlier call ran out of time ({error.message})"
         if not self.hidden or error.kind != "exception":  # only an exception's message is the student's text
             return error
