@@ -36,6 +36,17 @@ class NotInStudentEdition(SubmissionError):
     one-line usage error."""
 
 
+def refuse_in_student_edition(command: str) -> None:
+    """One clear line (a click.ClickException) when an instructor's command is
+    run from the student edition, before it reaches for what is not there."""
+    if is_student_edition():
+        import click
+
+        raise click.ClickException(
+            f"`lstm-grader {command}` is for instructors and is not part of the student edition; "
+            "use `lstm-grader check FILE.py` (or FILE.ipynb) for the public self-check.")
+
+
 def require_full_edition(what: str) -> None:
     """Raise NotInStudentEdition when running the student edition."""
     if is_student_edition():

@@ -38,7 +38,8 @@ def evidence_summary(evidence: dict) -> str:
     if not outputs or not probes:
         return ""
     shown = ", ".join(outputs[:6]) + (f" and {len(outputs) - 6} more" if len(outputs) > 6 else "")
-    sentence = f"with this mistake assumed, {shown} match your code on {len(probes)} probe{'s' if len(probes) > 1 else ''}"
+    verb = "matches" if len(outputs) == 1 else "match"
+    sentence = f"with this mistake assumed, {shown} {verb} your code on {len(probes)} probe{'s' if len(probes) > 1 else ''}"
     if "max_error_with_bug" in evidence:
         sentence += f" (relative error {evidence['max_error_with_bug']:.0e})"
     if "min_error_without_bug" in evidence:
@@ -46,15 +47,23 @@ def evidence_summary(evidence: dict) -> str:
     return sentence + "."
 
 
+def problem_text(error: str) -> str:
+    """A problem's first line wrapped; what follows (a traceback: file, line,
+    the code, a caret) kept line by line, as Python prints it."""
+    first, _, rest = error.partition("\n")
+    return "\n".join([wrap("Problem: " + first, ""), *rest.rstrip("\n").splitlines()])
+
+
 def summary_lines(report: Report, indent: str = "  ") -> list[str]:
     """Problems, notebook notes, named bugs and other findings: what every
     rendering of a report (terminal, Gradescope, PrairieLearn, nbgrader)
     leads with, since naming the mistake is what this grader adds."""
-    lines = [wrap("Problem: " + error, "") for error in report.errors]
+    lines = [problem_text(error) for error in report.errors]
     if report.errors:
         lines.append("")
     if report.notes:
-        lines.append(wrap("About your notebook (grading loads only its imports, definitions and "
+        lines.append("About your file:" if report.submission.lower().endswith(".py") else
+                     wrap("About your notebook (grading loads only its imports, definitions and "
                           "simple constants, so your experiments do not run):", ""))
         lines += [textwrap.fill(note, WIDTH, initial_indent=indent + "- ", subsequent_indent=indent + "  ")
                   for note in report.notes]
@@ -75,13 +84,22 @@ def summary_lines(report: Report, indent: str = "  ") -> list[str]:
     return lines
 
 
+def student_edition_notice() -> str:
+    """Why the student edition names no bug: a notice, not a problem."""
+    from grader.edition import is_student_edition
+
+    return (" This self-check does not name bugs (that needs the reference solution, which "
+            "is not shipped to students): the checks below say what is wrong."
+            if is_student_edition() else "")
+
+
 def render_text(report: Report) -> str:
     """The whole text report, control characters shown as escapes (see grader.cleantext)."""
     lines = [f"lstm-grader {'self-check' if report.suite == 'public' else 'grade'}: {report.submission}",
              f"Score: {report.score:g} / {report.max_score:g}", ""]
     if report.suite == "public":
         lines += [wrap("This was the public self-check only: the hidden checks that decide "
-                       "your grade were NOT run.", ""), ""]
+                       "your grade were NOT run." + student_edition_notice(), ""), ""]
     lines += summary_lines(report)
     lines.append("Checks:")
     name_width = max((len(test.name) for test in report.tests), default=10)

@@ -60,14 +60,11 @@ def probeset_for(suite: str):
 
 def diagnosis_of(session: GradingSession) -> dict:
     """Named bugs, or in the student edition (no error model: it is built on
-    the reference) none, with a note saying why."""
+    the reference) none; the text report says why (grader.feedback), as a
+    notice, not as a problem of the submission."""
     if not session.diagnose:
-        return {"bugs": [], "unexplained": [], "notes": [STUDENT_EDITION_NOTE]}
+        return {"bugs": [], "unexplained": []}
     return merged(session.diagnosis_parts)
-
-
-STUDENT_EDITION_NOTE = ("this self-check does not name bugs (that needs the reference solution, "
-                        "which is not shipped to students); the checks below say what is wrong")
 
 
 def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Report:

@@ -116,6 +116,7 @@ def test_cell_source(part: str, points: float) -> str:
 
 
 TRAINING_CELL = '''\
+# lstm-grader: experiments cell
 # Train the model with your three functions (about 3 s) and look at the loss.
 # This cell is yours to change; it is skipped while nbgrader autogrades, and the
 # grader never runs it (it checks training on its own).
@@ -223,7 +224,7 @@ c.Execute.extra_arguments = ["--InteractiveShell.xmode=Minimal"]
 # lstm-grader anyway; see nbgrader issue #917).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
+    "grader.nbgrader_feedback.ClearHiddenTests",  # nbgrader's, without a spurious config warning
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 '''
@@ -272,6 +273,9 @@ def nbgrader_course(directory, assignment, course_id, force):
     that grade the notebook with lstm-grader's sandbox and name the bugs.
     Next: `cd DIRECTORY && nbgrader generate_assignment ASSIGNMENT`.
     """
+    from grader.edition import refuse_in_student_edition
+
+    refuse_in_student_edition("nbgrader-course")
     paths = write_course(directory, assignment, course_id, force)
     for path in paths:
         click.echo(f"wrote {path}")

@@ -28,7 +28,9 @@ is ever executed here:
 * DROPPED SILENTLY: bare constants and docstrings, ``pass``, imports of the
   ``grader`` package, and cells that belong to the autograder (nbgrader test
   cells, or cells that call ``grader.nbgrader_hooks``): they are not the
-  student's code.
+  student's code. In the course's own training cell (marked
+  ``# lstm-grader: experiments cell``) the dropped statements get no note:
+  every student has them.
 
 If none of the kept code defines ``forward``, ``backward`` or
 ``clip_and_update``, the notes say so first, so a function hidden in an
@@ -43,6 +45,9 @@ import json
 from dataclasses import dataclass, field
 
 AUTOGRADER_MARK = "grader.nbgrader_hooks"
+# In the course notebook's own training cell: what it leaves out is expected,
+# so no note (its definitions, if a student adds any, are still kept).
+COURSE_CELL_MARK = "# lstm-grader: experiments cell"
 REQUIRED = ("forward", "backward", "clip_and_update")  # the contract's student functions
 BUILTIN_NAMES = frozenset(dir(builtins)) | {"__name__", "__file__", "__doc__"}
 
@@ -77,8 +82,9 @@ def read_cells(text: str, name: str = "notebook") -> list[_Cell]:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
-        raise NotebookError(f"{name} is not a valid notebook: not JSON "
-                            f"(line {error.lineno}, column {error.colno}: {error.msg})") from None
+        message = error.msg.removesuffix(" at").rstrip(":")  # "Invalid control character at"
+        raise NotebookError(f"{name} is not a valid notebook: it is not valid JSON at line {error.lineno}, "
+                            f"column {error.colno} ({message[:1].lower() + message[1:]})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("cells", raw.get("worksheets")), list):
         raise NotebookError(f"{name} is not a Jupyter notebook: no list of cells")
     try:
@@ -124,7 +130,7 @@ def extract_cells(cells: list[tuple[int, str]], label: str = "cell") -> Extracti
         kept, dropped = _extract_cell(source, defined)
         if kept:
             parts.append(f"# --- {name(number)} ---\n" + "\n".join(kept) + "\n")
-        if dropped:
+        if dropped and COURSE_CELL_MARK not in source:
             line, what = dropped[0]
             more = f" (+{len(dropped) - 1} more)" if len(dropped) > 1 else ""
             notes.append(f"{name(number)}, line {line}: not run: {what}{more}")

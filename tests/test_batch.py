@@ -65,7 +65,11 @@ def test_mixed_batch_gradebook(graded):
     assert list(rows) == ["ada", "ben", "cy", "dee", "eli"]
     assert rows["ada"]["score"] == "100" and rows["ada"]["max_score"] == "100"
     assert rows["ben"]["score"] == "0"
-    assert 0 < float(rows["cy"]["score"]) < 100 and rows["cy"]["assignment"] == "ps1"
+    # cy's own subfolder ps1/ is not an assignment: only nbgrader's layout names one
+    assert 0 < float(rows["cy"]["score"]) < 100 and rows["cy"]["assignment"] == ""
+    assert "not implemented yet" in rows["ben"]["errors"]  # untouched: a problem, said in the errors cell
+    assert "did not return within" in rows["eli"]["errors"] or "time budget" in rows["eli"]["errors"]
+    assert rows["cy"]["unexplained"] == "0" and rows["cy"]["errors"] == ""
     assert rows["cy"]["bug:backward/cell-state-off-by-one"] == "1"
     assert rows["cy"]["bug:backward/cell-carry-missing-forget"] == "1"
     assert rows["ada"]["bug:backward/cell-state-off-by-one"] == "0"
@@ -80,25 +84,31 @@ def test_mixed_batch_files_and_report(graded):
     result, out, _ = graded
     for student in ("ada", "ben", "cy", "dee", "eli"):
         for name in ("feedback.txt", "feedback.html", "results.json"):
-            assert (out / student / name).stat().st_size > 0, (student, name)
-    assert (out / "ada" / "loss_curve.png").read_bytes().startswith(b"\x89PNG")
-    assert json.loads((out / "cy" / "results.json").read_text())["submission"].endswith("lstm.py")
+            assert (out / "students" / student / name).stat().st_size > 0, (student, name)
+    assert (out / "students" / "ada" / "loss_curve.png").read_bytes().startswith(b"\x89PNG")
+    assert json.loads((out / "students" / "cy" / "results.json").read_text())["submission"].endswith("lstm.py")
     report = (out / "report.html").read_text()
     assert report.count('src="data:image/png;base64,') == 2
-    assert "backward/cell-state-off-by-one" in report and 'href="dee/feedback.html"' in report
+    assert "backward/cell-state-off-by-one" in report and 'href="students/dee/feedback.html"' in report
     assert (out / "bug_counts.png").read_bytes().startswith(b"\x89PNG")
+    assert "<h1>Class report</h1>" in report  # no student's subfolder names the class
+    problems = report.split("Submissions with problems", 1)[1].split("All students", 1)[0]
+    for student in ("ben", "dee", "eli"):  # untouched, syntax error, hanging
+        assert f'href="students/{student}/feedback.html"' in problems, student
+    assert 'href="students/cy/' not in problems and 'href="students/ada/' not in problems
+    assert "<th" in report.split("All students", 1)[1] and ">unexplained</th>" in report
     assert "Graded 5 submissions" in result.stdout and "grades.csv" in result.stdout
 
 
 def test_rerun_regrades_only_what_is_missing(graded):
     _, out, folder = graded
-    before = {s: (out / s / "results.json").stat().st_mtime_ns for s in ("ada", "ben", "cy", "dee", "eli")}
+    before = {s: (out / "students" / s / "results.json").stat().st_mtime_ns for s in ("ada", "ben", "cy", "dee", "eli")}
     csv_before = (out / "grades.csv").read_text()
-    (out / "ben" / "results.json").unlink()
+    (out / "students" / "ben" / "results.json").unlink()
     result = cli(folder, "--out", out, "--workers", "2", *FAST)
     assert result.exit_code == 0, result.output
     assert "Grading 1 submission" in result.stderr and "4 were already graded" in result.stdout
-    after = {s: (out / s / "results.json").stat().st_mtime_ns for s in before}
+    after = {s: (out / "students" / s / "results.json").stat().st_mtime_ns for s in before}
     assert [s for s in before if before[s] != after[s]] == ["ben"]
     assert (out / "grades.csv").read_text() == csv_before  # deterministic
 
@@ -115,7 +125,7 @@ def test_duplicate_student_is_a_clear_error(tmp_path):
     shutil.copy(REFERENCE, tmp_path / "in" / "ada" / "lstm.py")
     result = CliRunner().invoke(main, ["batch", str(tmp_path / "in"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "more than one submission for the same student" in result.output
-    assert not (tmp_path / "out" / "ada").exists()
+    assert not (tmp_path / "out" / "students" / "ada").exists()
 
 
 def start_batch(folder: Path, out: Path) -> subprocess.Popen:
@@ -126,7 +136,7 @@ def start_batch(folder: Path, out: Path) -> subprocess.Popen:
 
 def wait_for_results(out: Path, count: int, process: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    while len(list(out.glob("*/results.json"))) < count:
+    while len(list(out.glob("students/*/results.json"))) < count:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "no result appeared"
         time.sleep(0.05)
@@ -148,7 +158,7 @@ def test_killed_half_way_then_rerun_completes(class_of_eight, tmp_path, kill):
     wait_for_results(out, 2, process)
     process.send_signal(kill)
     _, stderr = process.communicate(timeout=30)
-    kept = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/results.json")}
+    kept = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("students/*/results.json")}
     assert 2 <= len(kept) < 8, "the batch should have been stopped half-way"
     if kill == signal.SIGINT:
         assert process.returncode == 130
@@ -163,7 +173,7 @@ def test_killed_half_way_then_rerun_completes(class_of_eight, tmp_path, kill):
     assert all(row["score"] == "100" for row in rows if int(row["student_id"][1]) % 2)
     buggy = {row["score"] for row in rows if not int(row["student_id"][1]) % 2}
     assert len(buggy) == 1 and 0 < float(buggy.pop()) < 100  # the same grade for the same code
-    assert {s: (out / s / "results.json").stat().st_mtime_ns for s in kept} == kept  # kept, not regraded
+    assert {s: (out / "students" / s / "results.json").stat().st_mtime_ns for s in kept} == kept  # kept, not regraded
     assert not (out / ".partial").exists()
 
 

@@ -144,13 +144,13 @@ def test_engine_writes_each_result_and_resumes_only_missing(tmp_path):
     summary, seen = run(subs, out)
     assert summary.graded == 6 and seen == [(f"s{k}", GRADED) for k in range(6)]
     assert load_result(out, "s3").score == 30
-    assert sorted(p.name for p in (out / "s3").iterdir()) == ["feedback.html", "feedback.txt", "results.json"]
+    assert sorted(p.name for p in (out / "students" / "s3").iterdir()) == ["feedback.html", "feedback.txt", "results.json"]
 
     summary, seen = run(subs, out)  # nothing missing: nothing graded
     assert (summary.skipped, seen) == (6, [])
 
-    (out / "s1" / "results.json").unlink()  # lost
-    (out / "s2" / "results.json").write_text('{"submission": "s2", "sc')  # half-written
+    (out / "students" / "s1" / "results.json").unlink()  # lost
+    (out / "students" / "s2" / "results.json").write_text('{"submission": "s2", "sc')  # half-written
     (out / STAGING / "s4-junk").mkdir(parents=True)  # staging left by a killed run
     summary, seen = run(subs, out)
     assert seen == [("s1", GRADED), ("s2", GRADED)] and summary.skipped == 4
@@ -169,14 +169,14 @@ def test_worker_death_costs_one_row_and_is_retried_next_run(tmp_path):
     assert summary.failures == ["b"]
     failed = load_result(out, "b")
     assert failed.tests == [] and "worker process died" in failed.errors[0]
-    assert (out / "b" / RETRY_MARKER).exists() and not is_done(out, "b")
+    assert (out / "students" / "b" / RETRY_MARKER).exists() and not is_done(out, "b")
     rejected = load_result(out, "d")
     assert rejected.score == 0 and rejected.tests and all(t.score == 0 for t in rejected.tests)  # every check
     assert rejected.errors == ["not UTF-8, say"]
 
     (tmp_path / "in" / "b.py").write_text("40")  # e.g. the grader got fixed
     summary, seen = run(subs, out)
-    assert seen == [("b", GRADED)] and not (out / "b" / RETRY_MARKER).exists()
+    assert seen == [("b", GRADED)] and not (out / "students" / "b" / RETRY_MARKER).exists()
     assert load_result(out, "b").score == 40
 
 
@@ -262,7 +262,7 @@ def test_class_report_file(tmp_path):
     html = path.read_text()
     assert html.count('src="data:image/png;base64,') == 2
     assert (tmp_path / "score_histogram.png").read_bytes().startswith(b"\x89PNG")
-    assert '<a href="dan/feedback.html">dan</a>' in html and "worker died" in html
+    assert '<a href="students/dan/feedback.html">dan</a>' in html and "worker died" in html
 
 
 def test_feedback_html_escapes_everything_from_the_student():

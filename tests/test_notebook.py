@@ -129,7 +129,7 @@ def test_nbgrader_test_cells_are_not_student_code(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    ("{ this is not json", "not a valid notebook: not JSON (line 1"),
+    ("{ this is not json", "not a valid notebook: it is not valid JSON at line 1, column 3"),
     ("[1, 2, 3]", "is not a Jupyter notebook: no list of cells"),
     ('{"cells": [{"cell_type": "code"}], "nbformat": 4, "nbformat_minor": 5, "metadata": {}}',
      "is not a readable notebook"),

@@ -179,3 +179,153 @@ def test_ci_run_is_an_executable_bash_script_with_the_test_extra():
     assert re.search(r'"\$status" -eq 5', script), "exit code 5 (no tests) must fail CI"
     assert shutil.which("bash") is None or subprocess.run(
         ["bash", "-n", str(path)], capture_output=True).returncode == 0
+
+
+# --------------------------------------------------------------------------
+# Every command README.md and docs/instructor-guide.md show, run as written
+# in a copy of the checkout (what a fresh clone has), with the lstm-grader of
+# this environment. Not run here, because they need the network or are not
+# tests: the first command's `pip install -e .` and `.ci/run` (this very test
+# run is what they start), the nbgrader commands (tests/test_nbgrader_roundtrip.py
+# runs them), a Dask cluster, and the benchmarks in bench/.
+# --------------------------------------------------------------------------
+
+README = REPO_ROOT / "README.md"
+GUIDE = REPO_ROOT / "docs" / "instructor-guide.md"
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory) -> Path:
+    copy = tmp_path_factory.mktemp("clone") / "lstm-autograder"
+    shutil.copytree(REPO_ROOT, copy, ignore=shutil.ignore_patterns(*IGNORED, "*.egg-info"))
+    return copy
+
+
+def shown(command: str, *docs: Path) -> str:
+    """``command``, after making sure one of the docs shows it verbatim."""
+    texts = [doc.read_text(encoding="utf-8") for doc in docs]
+    assert any(command in " ".join(text.split()) for text in texts), f"no doc shows `{command}` any more"
+    return command
+
+
+def run_shell(command: str, cwd: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    bin_dir = str(Path(sys.executable).parent)
+    env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""), MPLBACKEND="Agg",
+               MPLCONFIGDIR=str(tmp_path))
+    result = subprocess.run(["bash", "-c", command], cwd=cwd, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def test_readme_first_command_grades_the_example_as_shown(clone, tmp_path):
+    first = re.search(r"```sh\n(python -m venv .*)\n```", README.read_text(encoding="utf-8")).group(1)
+    grade = first.split(" && ")[-1]
+    assert grade == "lstm-grader grade examples/buggy_submission.py"
+    result = run_shell(grade, clone, tmp_path)
+    assert result.returncode == 0, result.stderr
+    sample = README.read_text(encoding="utf-8").split("$ " + grade + "\n", 1)[1].split("  ...")[0]
+    for line in sample.splitlines()[:4]:  # header, score, blank, "Bugs found (2):"
+        assert line in result.stdout.splitlines(), line
+    for bug in ("backward/cell-state-off-by-one", "backward/cell-carry-missing-forget"):
+        assert f"  * {bug}:" in result.stdout
+
+
+def test_readme_student_commands(clone, tmp_path):
+    reference = run_shell(shown("python solutions/lstm.py", README), clone, tmp_path)
+    assert reference.returncode == 0, reference.stderr
+    assert (clone / "loss.png").is_file() or any(clone.rglob("loss.png"))
+    exercise = clone / "exercises"
+    result = run_shell(shown("lstm-grader check lstm.py", README), exercise, tmp_path)
+    assert result.returncode == 0 and "Score: 0 / 100" in result.stdout, result.stderr
+    ran = run_shell(shown("python lstm.py", README), exercise, tmp_path)
+    assert ran.returncode == 1 and "forward is not implemented yet" in ran.stderr
+
+
+def test_readme_instructor_commands(clone, tmp_path):
+    shown("python -m grader.exercise [--check]", README)  # only the read-only form: the other rewrites
+    assert run_shell("python -m grader.exercise --check", clone, tmp_path).returncode == 0  # the installed copy
+    shown("lstm-grader points > points.toml", README)
+    points = run_shell("lstm-grader points > points.toml", clone, tmp_path)
+    assert points.returncode == 0 and "[hidden]" in (clone / "points.toml").read_text()
+    shown("--points points.toml", README)
+    graded = run_shell("lstm-grader grade examples/buggy_submission.py --points points.toml --format json "
+                       "--out graded", clone, tmp_path)
+    assert graded.returncode == 0 and (clone / "graded" / "results.json").is_file(), graded.stderr
+    bundle = run_shell(shown("lstm-grader gradescope-bundle autograder.zip", README), clone, tmp_path)
+    assert bundle.returncode == 0 and zipfile.is_zipfile(clone / "autograder.zip"), bundle.stderr
+    release = run_shell(shown("lstm-grader release OUT", README, GUIDE).replace("OUT", "handout"), clone, tmp_path)
+    assert release.returncode == 0 and (clone / "handout" / "lstm.py").is_file(), release.stderr
+
+
+def test_instructor_guide_commands(clone, tmp_path):
+    """The plain CLI path and the re-grade of nbgrader's submitted/ folder, on
+    a buggy .py and the course notebook (which holds the reference)."""
+    course = run_shell(shown("lstm-grader nbgrader-course mycourse", GUIDE), clone, tmp_path)
+    assert course.returncode == 0, course.stderr
+    notebook = clone / "mycourse" / "source" / "lstm" / "lstm.ipynb"
+    (clone / "subs").mkdir()
+    shutil.copy(clone / "examples" / "buggy_submission.py", clone / "subs" / "alice.py")
+    shutil.copy(notebook, clone / "subs" / "bob.ipynb")
+    batch = run_shell(shown("lstm-grader batch subs --out results", GUIDE) + " --quiet", clone, tmp_path)
+    assert batch.returncode == 0, batch.stderr
+    for name in ("grades.csv", "report.html", "students/alice/feedback.html", "students/bob/results.json"):
+        assert (clone / "results" / name).is_file(), name
+    one = run_shell(shown("lstm-grader grade subs/bob.ipynb", GUIDE), clone, tmp_path)
+    assert one.returncode == 0 and "Score: 100 / 100" in one.stdout, one.stderr
+    submitted = clone / "mycourse" / "submitted" / "carol" / "lstm"
+    submitted.mkdir(parents=True)
+    shutil.copy(notebook, submitted / "lstm.ipynb")
+    again = run_shell(shown("lstm-grader batch mycourse/submitted --out check", GUIDE) + " --quiet", clone,
+                      tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "carol" in (clone / "check" / "grades.csv").read_text()
+
+
+def test_the_json_example_of_grading_md_has_the_keys_of_a_report():
+    """docs/grading.md shows results.json: every key a report has, no other."""
+    import json
+
+    from grader.report import Report
+
+    text = (REPO_ROOT / "docs" / "grading.md").read_text(encoding="utf-8")
+    example = json.loads(re.search(r"```json\n(.*?)```", text, flags=re.S).group(1))
+    keys = set(Report("x.py", "hidden", 0.0, 100.0, []).to_json())
+    assert set(example) == keys
+
+
+WHEELHOUSE = Path(os.environ.get("LSTM_GRADER_WHEELHOUSE", Path.home() / ".cache" / "lstm-grader-wheelhouse"))
+
+
+def test_readme_first_command_runs_as_written_in_a_fresh_clone(tmp_path_factory):
+    """The README's first line, exactly, in a copy of the checkout: a new
+    virtualenv, `pip install -e .`, and the grading of the example. pip is kept
+    offline on a local wheelhouse (PIP_NO_INDEX, PIP_FIND_LINKS; filled once
+    from the index) so the test does not depend on the network."""
+    first = re.search(r"```sh\n(python -m venv .*)\n```", README.read_text(encoding="utf-8")).group(1)
+    fresh = tmp_path_factory.mktemp("fresh") / "lstm-autograder"
+    shutil.copytree(REPO_ROOT, fresh, ignore=shutil.ignore_patterns(*IGNORED, "*.egg-info"))
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(WHEELHOUSE), PIP_DISABLE_PIP_VERSION_CHECK="1",
+               MPLBACKEND="Agg", MPLCONFIGDIR=str(fresh / ".mpl"),
+               PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""))
+
+    def run() -> subprocess.CompletedProcess:
+        shutil.rmtree(fresh / ".venv", ignore_errors=True)
+        return subprocess.run(["bash", "-c", first], cwd=fresh, env=env, capture_output=True, text=True,
+                              timeout=900)
+
+    result = run()
+    if result.returncode != 0 and "Score:" not in result.stdout:
+        pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+        wanted = [*pyproject["build-system"]["requires"],
+                  *(d for d in pyproject["project"]["dependencies"] if "python_version" not in d)]
+        WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+        download = subprocess.run([sys.executable, "-m", "pip", "download", "--disable-pip-version-check",
+                                   "--only-binary=:all:", "-d", str(WHEELHOUSE), *wanted],
+                                  capture_output=True, text=True, timeout=900)
+        if download.returncode != 0:
+            pytest.skip(f"cannot fill the wheelhouse {WHEELHOUSE} (offline?): {download.stderr[-300:]}")
+        result = run()
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "Score: 68.4 / 100" in result.stdout and "Traceback" not in result.stderr

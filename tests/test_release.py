@@ -12,6 +12,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -201,23 +202,46 @@ def pip(python: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=900)
 
 
+def readme_commands(readme: str) -> list[str]:
+    """The commands of the student README's indented code blocks, in order."""
+    return [line.strip() for line in readme.splitlines() if line.startswith("    ") and line.strip()]
+
+
+INSTALL_COMMANDS = ["python3 -m venv .venv", ". .venv/bin/activate", "python -m pip install wheels/*.whl"]
+
+
+def test_the_readme_shows_the_install_and_check_commands_the_tests_run(release_dir):
+    commands = readme_commands((release_dir / "README.md").read_text())
+    assert commands == [*INSTALL_COMMANDS, "lstm-grader check lstm.py", "python lstm.py"]
+
+
 @pytest.fixture(scope="module")
-def student_venv(tmp_path_factory, wheel_path) -> Path:
+def student_venv(tmp_path_factory, release_dir) -> Path:
     """A fresh virtualenv with only the student wheel and its dependencies,
-    installed offline from a local wheelhouse (filled once from the index)."""
-    home = tmp_path_factory.mktemp("student-venv")
-    venv.EnvBuilder(with_pip=True).create(home / "venv")
-    python = home / "venv" / "bin" / "python"
-    install = ["install", "--no-index", "--find-links", str(WHEELHOUSE), str(wheel_path)]
-    result = pip(python, *install)
+    made by running the student README's install commands as written, in a
+    copy of the bundle; pip is kept offline (PIP_NO_INDEX, PIP_FIND_LINKS) on a
+    local wheelhouse, filled once from the index."""
+    bundle = tmp_path_factory.mktemp("student") / "lstm"
+    shutil.copytree(release_dir, bundle)
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(WHEELHOUSE), PIP_DISABLE_PIP_VERSION_CHECK="1",
+               PATH=str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", ""))
+    script = " && ".join(INSTALL_COMMANDS)
+
+    def install() -> subprocess.CompletedProcess:
+        shutil.rmtree(bundle / ".venv", ignore_errors=True)
+        return subprocess.run(["bash", "-c", script], cwd=bundle, env=env, capture_output=True, text=True,
+                              timeout=900)
+
+    result = install()
     if result.returncode != 0:
         WHEELHOUSE.mkdir(parents=True, exist_ok=True)
         download = pip(Path(sys.executable), "download", "--only-binary=:all:", "-d", str(WHEELHOUSE), *DEPENDENCIES)
         if download.returncode != 0:
             pytest.skip(f"cannot fill the wheelhouse {WHEELHOUSE} (offline?): {download.stderr[-300:]}")
-        result = pip(python, *install)
+        result = install()
     assert result.returncode == 0, result.stderr
-    return home / "venv" / "bin"
+    return bundle / ".venv" / "bin"
 
 
 def run_student(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -252,7 +276,7 @@ def test_student_check_judges_like_the_full_check(student_venv, release_dir):
         assert [(t["name"], t["score"]) for t in student["tests"]] == \
                [(t["name"], t["score"]) for t in full["tests"]], submission
         assert student["bugs"] == []
-        assert any("does not name bugs" in error for error in student["errors"])
+        assert not any("does not name bugs" in error for error in student["errors"])  # a notice, not a problem
     assert check_json(student_venv, release_dir, SOLUTION)["score"] == 100
 
 
@@ -262,6 +286,14 @@ def test_student_check_text_report(student_venv, release_dir):
     assert "Score: 0 / 100" in result.stdout and "forward is not implemented yet" in result.stdout
 
 
+def test_student_check_of_a_full_score_shows_a_notice_not_a_problem(student_venv, release_dir):
+    result = run_student(student_venv, release_dir, "check", str(SOLUTION))
+    assert result.returncode == 0, result.stderr
+    assert "Score: 100 / 100" in result.stdout
+    assert "Problem" not in result.stdout
+    assert "does not name bugs" in " ".join(result.stdout.split())
+
+
 def test_student_edition_says_grade_is_not_available(student_venv, release_dir):
     result = run_student(student_venv, release_dir, "grade", "lstm.py")
     assert result.returncode != 0
@@ -269,3 +301,42 @@ def test_student_edition_says_grade_is_not_available(student_venv, release_dir):
     assert "Traceback" not in result.stderr
     result = run_student(student_venv, release_dir, "release", str(release_dir / "again"))
     assert result.returncode != 0 and "student edition" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["batch", "subs", "--out", "graded"], ["nbgrader-course", "course"],
+                                     ["release", "again"]])
+def test_student_edition_refuses_instructor_commands_in_one_line(student_venv, tmp_path, command):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "alice.py").write_text(EXERCISE.read_text())
+    result = run_student(student_venv, tmp_path, *command)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"Error: `lstm-grader {command[0]}` is for instructors and is not part of the student edition; "
+        "use `lstm-grader check FILE.py` (or FILE.ipynb) for the public self-check."]
+    assert not (tmp_path / "graded").exists() and not (tmp_path / "course").exists()
+
+
+def test_student_check_of_a_folder_does_not_suggest_batch(student_venv, tmp_path):
+    result = run_student(student_venv, tmp_path, "check", str(tmp_path))
+    assert result.returncode != 0 and "is a folder; pass one .py or .ipynb file" in result.stderr
+    assert "batch" not in result.stderr
+
+
+def test_every_command_of_the_student_readme_runs_as_written(student_venv, tmp_path):
+    """After the install commands (the fixture ran them): the check, its JSON
+    and --out variants the README mentions, and `python lstm.py`, which on the
+    untouched exercise stops with one line naming the function to write."""
+    bundle = student_venv.parent.parent
+    result = run_student(student_venv, bundle, "check", "lstm.py")
+    assert result.returncode == 0 and "Score: 0 / 100" in result.stdout, result.stderr
+    result = run_student(student_venv, bundle, "check", "lstm.py", "--format", "json")
+    assert json.loads(result.stdout)["suite"] == "public"
+    result = run_student(student_venv, bundle, "check", "lstm.py", "--out", str(tmp_path / "mine"))
+    assert result.returncode == 0 and (tmp_path / "mine" / "results.json").is_file()
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(MPLBACKEND="Agg", MPLCONFIGDIR=str(tmp_path))
+    ran = subprocess.run([str(student_venv / "python"), "lstm.py"], cwd=bundle, env=env, capture_output=True,
+                         text=True, timeout=600)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert "forward is not implemented yet" in ran.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from grader import __version__
 from grader.batch import charts
-from grader.batch.gradebook import Entry, bug_ids, write_atomic
+from grader.batch.gradebook import Entry, bug_ids, problems, write_atomic
 from grader.batch.html import render_class_html
 
 REPORT_HTML = "report.html"
@@ -35,11 +35,14 @@ def combinations(entries: list[Entry], top: int = TOP_COMBINATIONS) -> list[tupl
 
 
 def problem_message(entry: Entry) -> str:
+    """The first problem (an error, a hang, a memory hog, an unwritten
+    function...) and how many more there are, on one line."""
     if entry.report is None:
         return "not graded yet: run the batch again"
-    first = entry.report.errors[0] if entry.report.errors else ""
-    line = first.strip().splitlines()[0] if first.strip() else ""
-    return line[:300] + ("..." if len(line) > 300 else "")
+    found = problems(entry.report)
+    first = found[0].strip().splitlines()[0] if found and found[0].strip() else ""
+    line = first[:300] + ("..." if len(first) > 300 else "")
+    return line + (f" (and {len(found) - 1} more)" if len(found) > 1 else "")
 
 
 def summarize(entries: list[Entry], check_names: list[str], catalogue: list[str]) -> dict:
@@ -72,9 +75,10 @@ def summarize(entries: list[Entry], check_names: list[str], catalogue: list[str]
         "checks": checks,
         "problems": [(e.submission.student_id, e.graded, problem_message(e))
                      for e in sorted(entries, key=lambda e: e.submission.student_id)
-                     if e.report is None or e.report.errors],
+                     if e.report is None or problems(e.report)],
         "rows": [(e.submission.student_id, e.report.score if e.graded else None,
-                  sorted({bug["id"] for bug in e.report.bugs}) if e.report else [])
+                  sorted({bug["id"] for bug in e.report.bugs}) if e.report else [],
+                  len(e.report.unexplained) if e.graded else None)
                  for e in sorted(entries, key=lambda e: e.submission.student_id)],
         "histogram_png": charts.score_histogram(scores, max_score or 100.0),
         "bugs_png": charts.bug_counts(counts, len(graded)),

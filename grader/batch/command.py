@@ -116,7 +116,8 @@ def batch(submissions, out_dir, workers, scheduler, timeout, total_timeout, poin
     OUT receives grades.csv (nbgrader's export columns, then points per check,
     then one bug:<id> column per bug), report.html (score histogram, students
     per bug, common bug combinations, submissions with problems) and, per
-    student, feedback.txt, feedback.html, results.json and loss_curve.png.
+    student in OUT/students/<student>/, feedback.txt, feedback.html,
+    results.json and loss_curve.png.
 
     Each result is saved as soon as it is graded. After a crash or Ctrl-C, run
     the same command again: only the missing submissions are graded.
@@ -126,6 +127,9 @@ def batch(submissions, out_dir, workers, scheduler, timeout, total_timeout, poin
     graded because the grader or a worker failed (run again to retry them);
     130 interrupted.
     """
+    from grader.edition import refuse_in_student_edition
+
+    refuse_in_student_edition("batch")
     from grader.batch.classreport import write_class_report
     from grader.batch.engine import BatchInterrupted, BatchRun, default_executor_factory, load_result
     from grader.grading import GradingOptions
@@ -203,5 +207,5 @@ def print_summary(entries: list[Entry], summary, out_dir: Path, report_path: Pat
         lines.append(f"Could not grade {len(summary.failures)} ({', '.join(summary.failures[:5])}"
                      f"{', ...' if len(summary.failures) > 5 else ''}): run the same command again to retry.")
     lines += [f"Gradebook:    {out_dir / GRADES_CSV}", f"Class report: {report_path}",
-              f"Feedback:     {out_dir}/<student>/feedback.html (and .txt, results.json, loss_curve.png)"]
+              f"Feedback:     {out_dir}/students/<student>/feedback.html (and .txt, results.json, loss_curve.png)"]
     click.echo("\n".join(lines))

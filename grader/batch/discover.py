@@ -17,6 +17,8 @@ before anything is graded, because guessing there would silently drop work.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,12 +49,18 @@ def _visible(path: Path) -> bool:
 
 
 def _candidates(folder: Path) -> list[Path]:
-    """Every gradable file under ``folder`` (hidden folders and checkpoints skipped)."""
+    """Every gradable file under ``folder`` (hidden folders and checkpoints
+    skipped). Symbolic links are never followed: a linked folder is not
+    searched, and a linked file is kept as a candidate so that grading refuses
+    it with a clear message instead of reading what it points at."""
     found = []
     for entry in sorted(folder.iterdir()):
         if not _visible(entry):
             continue
-        if entry.is_dir():
+        if entry.is_symlink():
+            if entry.suffix.lower() in SUFFIXES:
+                found.append(entry)
+        elif entry.is_dir():
             found += _candidates(entry)
         elif entry.is_file() and entry.suffix.lower() in SUFFIXES:
             found.append(entry)
@@ -60,19 +68,29 @@ def _candidates(folder: Path) -> list[Path]:
 
 
 def _read_timestamp(folder: Path) -> str:
+    """The first line of nbgrader's timestamp.txt; not a link, a FIFO or a
+    device (opened without following links or blocking, read only if regular)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        return (folder / NBGRADER_TIMESTAMP).read_text(encoding="utf-8").strip().splitlines()[0]
+        fd = os.open(folder / NBGRADER_TIMESTAMP, flags)
+    except OSError:
+        return ""
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return ""
+            return handle.read(200).decode("utf-8").strip().splitlines()[0]
     except (OSError, UnicodeDecodeError, IndexError):
         return ""
 
 
-def _from_folder(folder: Path, assignment: str | None) -> Submission:
+def _from_folder(folder: Path, assignment: str | None, nbgrader: bool = False) -> Submission:
     """The submission in one student's folder."""
     student = folder.name
     search = folder
     if assignment is not None:
         search = folder / assignment
-        if not search.is_dir():
+        if search.is_symlink() or not search.is_dir():
             return Submission(student, None, f"no folder {assignment!r} in {folder}", assignment)
     files = _candidates(search)
     if not files:
@@ -86,8 +104,10 @@ def _from_folder(folder: Path, assignment: str | None) -> Submission:
                           assignment or "")
     path = files[0]
     parts = path.relative_to(folder).parts
-    # submitted/<student>/<assignment>/<notebook>: the middle folder names the assignment
-    found_assignment = assignment or (parts[0] if len(parts) == 2 else "")
+    # submitted/<student>/<assignment>/<notebook>: the middle folder names the
+    # assignment -- in nbgrader's layout only; elsewhere a student's own
+    # subfolder (alice/hw/lstm.py) says nothing about the assignment
+    found_assignment = assignment or (parts[0] if nbgrader and len(parts) == 2 else "")
     return Submission(student, path, assignment=found_assignment, timestamp=_read_timestamp(path.parent))
 
 
@@ -102,13 +122,20 @@ def discover(root: Path, assignment: str | None = None, exclude: tuple[Path, ...
         raise LayoutError(f"{root} is not a folder of submissions")
     if (root / NBGRADER_SUBMITTED).is_dir():
         root = root / NBGRADER_SUBMITTED
+    nbgrader = root.name == NBGRADER_SUBMITTED
     excluded = {Path(p).resolve() for p in exclude}
     submissions = []
     for entry in sorted(root.iterdir()):
         if not _visible(entry) or entry.resolve() in excluded:
             continue
-        if entry.is_dir():
-            submissions.append(_from_folder(entry, assignment))
+        if entry.is_symlink():  # never followed; a linked file is refused when it is read
+            if entry.suffix.lower() in SUFFIXES:
+                submissions.append(Submission(entry.stem, entry))
+            else:
+                submissions.append(Submission(entry.name, None, f"{entry} is a symbolic link, not a folder "
+                                              "or a file: submit the files themselves"))
+        elif entry.is_dir():
+            submissions.append(_from_folder(entry, assignment, nbgrader))
         elif entry.is_file() and entry.suffix.lower() in SUFFIXES:
             submissions.append(Submission(entry.stem, entry))
     if not submissions:

@@ -44,12 +44,13 @@ from grader.batch.discover import Submission
 from grader.feedback import render_text
 from grader.outputs import FEEDBACK_TXT, LOSS_CURVE_PNG, RESULTS_JSON
 from grader.report import Report, TestResult
+from grader.submission import MAX_SUBMISSION_BYTES, SubmissionError, read_submission_bytes
 
 FEEDBACK_HTML = "feedback.html"
 STUDENT_FILES = (FEEDBACK_TXT, FEEDBACK_HTML, LOSS_CURVE_PNG, RESULTS_JSON)
 RETRY_MARKER = ".retry"  # in a student's folder: its result is a grader failure, grade again
 STAGING = ".partial"  # under OUT: half-written student folders, removed on start
-MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
+STUDENTS_DIR = "students"  # under OUT: one folder per student
 
 BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -126,7 +127,9 @@ def init_worker() -> None:
 
 
 def student_dir(out_dir: Path, student_id: str) -> Path:
-    return Path(out_dir) / student_id
+    """``OUT/students/<id>/``: apart from OUT's own files (grades.csv,
+    batch.json, report.html, ...), so no student id can collide with them."""
+    return Path(out_dir) / STUDENTS_DIR / student_id
 
 
 def load_result(out_dir: Path, student_id: str) -> Report | None:
@@ -180,7 +183,7 @@ def write_student(out_dir: Path, student_id: str, report: Report, png: bytes | N
         report.write_json(staging / RESULTS_JSON)
 
         target = student_dir(out_dir, student_id)
-        target.mkdir(parents=True, exist_ok=True)
+        target.mkdir(parents=True, exist_ok=True)  # OUT/students/<id>: never one of OUT's own files
         if retry:
             (target / RETRY_MARKER).touch()
         for name in STUDENT_FILES:
@@ -290,13 +293,10 @@ class BatchRun:
             reason = submission.problem
             content = b""
             if not reason:
-                try:
-                    if submission.path.stat().st_size > MAX_SUBMISSION_BYTES:
-                        reason = f"{submission.path} is larger than {MAX_SUBMISSION_BYTES // 2**20} MB"
-                    else:
-                        content = submission.path.read_bytes()
-                except OSError as error:
-                    reason = f"cannot read {submission.path}: {error.strerror}"
+                try:  # no symbolic link followed, at most MAX_SUBMISSION_BYTES read
+                    content = read_submission_bytes(submission.path, MAX_SUBMISSION_BYTES)
+                except SubmissionError as error:
+                    reason = str(error)
             if reason:
                 report = not_graded_report(submission, reason, self._points(), self.options.suite)
                 self._record(submission, REJECTED, report, None)

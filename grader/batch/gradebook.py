@@ -50,8 +50,36 @@ def number(value: float) -> str:
 
 
 def safe_text(text: str) -> str:
-    """Text cell that a spreadsheet will not evaluate as a formula."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """Text cell that a spreadsheet will not evaluate as a formula. Applied to
+    every cell: student ids, folder names, timestamp.txt, errors, and even
+    our own numbers and names (none of them starts with these characters).
+    Control characters become spaces, so no cell can break a row."""
+    text = "'" + text if text.startswith(FORMULA_START) else text
+    # a control character (CR, LF, escape...) would split a row or reach a terminal
+    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text)
+
+
+# What the sandbox says when a submission did not run as a program should (a
+# hang, a memory hog, an output flood, a crash, an unwritten function). Those
+# words reach the report only as check feedback, so they are looked for there:
+# a class report and the gradebook must list such a student as a problem.
+RUN_PROBLEMS = ("is not implemented yet", "did not return within", "time budget", "used more than its",
+                "ran out of memory", "printed more than", "killed (SIGKILL)", "crashed the process",
+                "died unexpectedly", "ended the process", "called sys.exit", "is not defined in your file",
+                "is not a function", "did not finish loading")
+
+
+def problems(report: Report) -> list[str]:
+    """Why a submission did not run fully: the report's errors, then each
+    distinct run problem found in the checks' feedback (first line)."""
+    found = [" ".join(error.split()) for error in report.errors]
+    for test in report.tests:
+        line = test.feedback.strip().splitlines()[0] if test.feedback.strip() else ""
+        if not test.passed and any(words in line for words in RUN_PROBLEMS):
+            line = line.removeprefix("not graded: ")
+            if line not in found:
+                found.append(line)
+    return found
 
 
 def bug_ids(entries: list[Entry], catalogue: list[str]) -> list[str]:
@@ -79,10 +107,8 @@ def row(entry: Entry, check_names: list[str], ids: list[str]) -> list[str]:
             named = {bug["id"] for bug in report.bugs}
             cells.update({BUG_PREFIX + i: "1" if i in named else "0" for i in ids})
             cells["unexplained"] = str(len(report.unexplained))
-        cells["errors"] = " | ".join(" ".join(error.split()) for error in report.errors)
-    cells["errors"] = safe_text(cells["errors"])
-    cells["student_id"] = safe_text(cells["student_id"])
-    return [cells.get(column, "") for column in columns(check_names, ids)]
+        cells["errors"] = " | ".join(problems(report))
+    return [safe_text(cells.get(column, "")) for column in columns(check_names, ids)]
 
 
 def render_csv(entries: list[Entry], check_names: list[str], catalogue: list[str]) -> str:
@@ -90,7 +116,7 @@ def render_csv(entries: list[Entry], check_names: list[str], catalogue: list[str
     ids = bug_ids(entries, catalogue)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns(check_names, ids))
+    writer.writerow([safe_text(name) for name in columns(check_names, ids)])
     for entry in sorted(entries, key=lambda e: e.submission.student_id):
         writer.writerow(row(entry, check_names, ids))
     return buffer.getvalue()

@@ -100,7 +100,7 @@ def render_feedback_html(report: Report, student_id: str, loss_curve_png: bytes 
 
 
 def student_link(student_id: str, text: str | None = None) -> str:
-    href = quote(student_id, safe="") + "/feedback.html"
+    href = "students/" + quote(student_id, safe="") + "/feedback.html"
     return f'<a href="{escape(href)}">{escape(text if text is not None else student_id)}</a>'
 
 
@@ -151,10 +151,12 @@ def render_class_html(summary: dict) -> str:
         body.append("<p>None: every submission loaded and was graded.</p>")
 
     body += ["<h2>All students</h2>", "<table>",
-             '<tr><th>student</th><th class="num">score</th><th>bugs</th></tr>']
-    for student_id, score, ids in s["rows"]:
+             '<tr><th>student</th><th class="num">score</th><th>bugs</th>'
+             '<th class="num" title="wrong behaviour that no catalogued bug explains">unexplained</th></tr>']
+    for student_id, score, ids, unexplained in s["rows"]:
         shown = "" if score is None else f"{score:g}"
         body.append(f'<tr><td>{student_link(student_id)}</td><td class="num">{shown}</td>'
-                    f"<td>{', '.join(f'<code>{escape(i)}</code>' for i in ids)}</td></tr>")
+                    f"<td>{', '.join(f'<code>{escape(i)}</code>' for i in ids)}</td>"
+                    f'<td class="num">{"" if unexplained is None else unexplained}</td></tr>')
     body.append("</table>")
     return page("Class report", body)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from grader.edition import is_student_edition
+from grader.edition import refuse_in_student_edition
 from grader.release.wheel import WheelError, write_wheel
 
 EXERCISE_NAME = "lstm.py"
@@ -49,8 +49,7 @@ def release(out_dir: Path):
     `lstm-grader check` without the reference solution, the hidden checks or
     bug diagnosis (none of them is in the bundle; a scan makes sure).
     """
-    if is_student_edition():
-        raise click.ClickException("`release` needs the instructor's lstm-grader, not the student edition")
+    refuse_in_student_edition("release")
     if out_dir.exists() and any(out_dir.iterdir()):
         raise click.ClickException(f"{out_dir} is not empty: choose a new folder")
     try:

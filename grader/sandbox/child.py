@@ -131,8 +131,13 @@ def load(cfg):
         if exc.filename == path:
             where = f" on line {exc.lineno}" if exc.lineno else ""
             tb = f'  File "{cfg["student_name"]}", line {exc.lineno}\n'
-            if exc.text:
-                tb += "    " + exc.text.strip("\n") + "\n"
+            if exc.text:  # as Python shows it: the line, a caret under the spot
+                text = exc.text.rstrip("\n")
+                code = text.lstrip()
+                tb += "    " + code + "\n"
+                if exc.offset:
+                    tb += "    " + " " * max(exc.offset - 1 - (len(text) - len(code)), 0) + "^\n"
+            tb += f"SyntaxError: {exc.msg}\n"
             return None, error_dict("load", f"your file has a syntax error{where}: {exc.msg}", tb)
         return None, error_dict("load", f"your file could not be loaded: {describe(exc)}", student_tb(exc, cfg))
     except SystemExit:
