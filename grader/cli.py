@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -37,9 +38,9 @@ def common_options(function):
                      "(the results.json schema; see docs/grading.md)."),
         click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
                      help="Also write feedback.txt, results.json and loss_curve.png into this folder."),
-        click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=3.0, show_default=True,
                      help="Seconds one call of a student function may take (wall clock)."),
-        click.option("--total-timeout", type=click.FloatRange(min=1.0), default=120.0, show_default=True,
+        click.option("--total-timeout", type=click.FloatRange(min=1.0), default=30.0, show_default=True,
                      help="Seconds all of the submission's calls together may take."),
     ]
     for option in reversed(options):
@@ -57,10 +58,12 @@ def run_grading(submission: Path, suite: str, output_format: str, out_dir: Path 
     prestart(limits, one_shot=True)  # the sandbox child starts while the grader imports pytest
     from grader.grading import GradingOptions, grade
     from grader.outputs import write_report_files
+    from grader.progress import StatusLine
 
     options = GradingOptions(suite=suite, points_file=points_file, limits=limits)
     try:
-        report = grade(submission, options)
+        with StatusLine(sys.stderr, f"{'grading' if suite == 'hidden' else 'checking'} {submission.name}"):
+            report = grade(submission, options)
     except (SubmissionError, PointsError) as error:
         raise click.ClickException(str(error)) from None
     if out_dir is not None:

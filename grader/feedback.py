@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 
+from grader.cleantext import visible
 from grader.report import Report
 
 WIDTH = 78
@@ -93,7 +94,7 @@ def student_edition_notice() -> str:
 
 
 def render_text(report: Report) -> str:
-    """The whole text report."""
+    """The whole text report, control characters shown as escapes (see grader.cleantext)."""
     lines = [f"lstm-grader {'self-check' if report.suite == 'public' else 'grade'}: {report.submission}",
              f"Score: {report.score:g} / {report.max_score:g}", ""]
     if report.suite == "public":
@@ -108,5 +109,8 @@ def render_text(report: Report) -> str:
             lines.append(wrap(test.feedback, "        "))
     if report.output.strip():
         lines += ["", "Your code printed (trimmed):", textwrap.indent(report.output.rstrip(), "  | ")]
+    elif report.instructor.get("output", "").strip():
+        lines += ["", wrap("What your code printed is not shown for the hidden checks (it could contain "
+                           "their inputs); your instructor can see it.", "")]
     lines += ["", f"Graded in {report.duration_s:.2f} s."]
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n")

@@ -1,7 +1,9 @@
 """Grade one submission: sandbox, suite, diagnosis, report.
 
-The student's code runs only in the sandboxed child process; this process
-runs the suite with the reference, computes the scores and writes the report.
+The student's code runs only in sandboxed child processes (two phases, one
+after the other, see grader.session); this process runs the suite with the
+reference, computes the scores and writes the report. Every value the student's
+code returns is read once, at the boundary (grader.checks.boundary).
 The student edition (see grader.edition) has no reference, hidden suite or
 diagnosis: it grades only the public suite, against stored expected values.
 """
@@ -15,14 +17,17 @@ from pathlib import Path
 
 from grader import __version__
 from grader.checks.expected import expectations
+from grader.cleantext import visible
 from grader.checks.student import StudentCalls
+from grader.contained_diagnosis import merged
 from grader.credit import follow_fixes
 from grader.edition import is_student_edition, require_full_edition
 from grader.plugin import GradingPlugin
 from grader.points import points_for
 from grader.report import Report, score_checks
 from grader.runner import run_suite
-from grader.sandbox import Limits, StudentProcess
+from grader.sandbox import Limits
+from grader.session import GradingSession
 from grader.submission import prepare
 
 
@@ -54,15 +59,13 @@ def probeset_for(suite: str):
     return PROBESET
 
 
-def run_diagnosis(call) -> dict:
+def diagnosis_of(session: GradingSession) -> dict:
     """Named bugs, or in the student edition (no error model: it is built on
     the reference) none; the text report says why (grader.feedback), as a
     notice, not as a problem of the submission."""
-    if is_student_edition():
+    if not session.diagnose:
         return {"bugs": [], "unexplained": []}
-    from grader.diagnosis import diagnose
-
-    return diagnose(call).to_json()
+    return merged(session.diagnosis_parts)
 
 
 def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Report:
@@ -73,17 +76,22 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
     points = points_for(options.suite, options.points_file)
     with tempfile.TemporaryDirectory(prefix="lstm-grader-") as workdir:
         source, notes = prepare(Path(submission), Path(workdir))
-        with StudentProcess(source, options.limits) as student:
-            plugin = GradingPlugin(StudentCalls(student.call, student.train), expectations(), probeset_for(options.suite))
+        hidden = options.suite == "hidden"
+        with GradingSession(source, options.limits, hidden, diagnose=not is_student_edition()) as student:
+            plugin = GradingPlugin(StudentCalls(student.boundary, student.train), expectations(),
+                                   probeset_for(options.suite), end_forward_phase=student.end_forward_phase)
             run_suite(plugin)
-            diagnosis = run_diagnosis(student.call)
-            output = trim_output(student.output)
-            isolation = list(student.isolation)
-            load_error = student.load_error
+            student.finish()
+        diagnosis = diagnosis_of(student)
+        output = trim_output(student.output)
+        isolation, load_error = student.isolation, student.load_error
 
     errors = list(diagnosis.get("notes", []))  # the student edition says why no bug is named
+    faults = diagnosis.get("internal", [])
+    errors += [f"internal grader error in the diagnosis of {fault['function']}" for fault in faults]
     if load_error is not None:
         errors.append(load_error.message + (f"\n{load_error.traceback}" if load_error.traceback else ""))
+    errors += list(student.boundary.timed_out.values())  # its later checks ran without calling it
     errors += [f"internal grader error in {o.name}: {o.internal_error}" for o in plugin.outcomes if o.internal_error]
     errors += [f"internal grader error: {e}" for e in plugin.collection_errors]
     tests = score_checks(follow_fixes(plugin.outcomes, diagnosis, plugin.context, options.points_file, options.suite),
@@ -96,12 +104,14 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
         max_score=round(sum(t.max_score for t in tests), 2),
         tests=tests,
         bugs=diagnosis["bugs"],
-        unexplained=diagnosis["unexplained"],
-        errors=errors,
-        notes=list(notes),
+        unexplained=[{**finding, "message": visible(str(finding.get("message", "")))}
+                     for finding in diagnosis["unexplained"]],
+        errors=[visible(error) for error in errors],
+        notes=[visible(note) for note in notes],
         duration_s=round(time.perf_counter() - started, 3),
-        output=output,
+        output="" if hidden else visible(output),  # hidden grading: what the code printed is for instructors only
         training={"validation": training.validation, "training": training.training} if training else {},
         isolation=isolation,
         grader_version=__version__,
+        instructor={"output": output, "errors": student.boundary.log + faults} if hidden else {},
     )

@@ -8,9 +8,11 @@ recorder) and collects every outcome from pytest's reports, never from text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import pytest
 
+from grader import progress
 from grader.checks.student import CheckFailed, StudentCalls
 
 
@@ -48,6 +50,7 @@ class GradingPlugin:
     context: dict = field(default_factory=dict)
     outcomes: list[CheckOutcome] = field(default_factory=list)
     collection_errors: list[str] = field(default_factory=list)
+    end_forward_phase: Callable | None = None  # called once, before the first check not scoring forward
 
     @pytest.fixture(name="student")
     def _student(self):
@@ -81,6 +84,17 @@ class GradingPlugin:
             metafunc.parametrize("sequence_case", list(self.probeset.sequences))
         if "clip_case" in metafunc.fixturenames:
             metafunc.parametrize("clip_case", list(self.probeset.clip_cases))
+
+    def pytest_collection_modifyitems(self, items):
+        """The checks that score forward run first (see grader.session)."""
+        items.sort(key=lambda item: not scores_forward(check_name(item.nodeid)))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        progress.note(f"check {check_name(item.nodeid)}")
+        if self.end_forward_phase is not None and not scores_forward(check_name(item.nodeid)):
+            end, self.end_forward_phase = self.end_forward_phase, None
+            end()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -117,6 +131,11 @@ class GradingPlugin:
             feedback=getattr(report, "feedback", "") or properties.get("note", ""),
             internal_error=internal,
         )
+
+
+def scores_forward(name: str) -> bool:
+    """Whether a check scores forward's answers to probes (phase 1 of grading)."""
+    return name.startswith("forward/") or name == "contract/forward_structure"
 
 
 def check_name(nodeid: str) -> str:

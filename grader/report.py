@@ -13,6 +13,8 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
+from grader.cleantext import visible
+
 if TYPE_CHECKING:  # the plugin imports pytest; reading a report needs neither
     from grader.plugin import CheckOutcome
 
@@ -40,10 +42,13 @@ class Report:
     errors: list[str] = field(default_factory=list)  # why grading could not run fully
     notes: list[str] = field(default_factory=list)  # e.g. notebook code that was not run (one per cell)
     duration_s: float = 0.0
-    output: str = ""  # the submission's own stdout/stderr, trimmed
+    output: str = ""  # the submission's own stdout/stderr, trimmed; only for the public check (see instructor)
     training: dict = field(default_factory=dict)  # loss curves of the loss-decrease check
     isolation: list[str] = field(default_factory=list)  # sandbox layers that were active
     grader_version: str = ""
+    # Instructor-only (results.json, --format json; never in a student-visible rendering): in hidden
+    # grading, what the submission printed ("output") and the full text of its errors ("errors").
+    instructor: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -70,7 +75,7 @@ def score_checks(outcomes: list[CheckOutcome], points: dict[str, float]) -> list
         if outcome is None:
             results.append(TestResult(name, 0.0, max_score, False, "this check did not run"))
             continue
-        feedback = outcome.feedback
+        feedback = visible(outcome.feedback)  # student text inside: control characters shown, not executed
         if outcome.internal_error:
             feedback = "the grader failed on this check (not your fault); please report it"
         results.append(TestResult(name, round(max_score * outcome.credit, 2), max_score,

@@ -94,9 +94,9 @@ def format_duration(seconds: float) -> str:
               help="Grade on a running Dask cluster instead (e.g. tcp://host:8786); needs "
                    "pip install 'lstm-autograder[dask]' and the grader installed on the workers. "
                    "--workers is then ignored.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=3.0, show_default=True,
               help="Seconds one call of a student function may take (wall clock), as for `grade`.")
-@click.option("--total-timeout", type=click.FloatRange(min=1.0), default=120.0, show_default=True,
+@click.option("--total-timeout", type=click.FloatRange(min=1.0), default=30.0, show_default=True,
               help="Seconds all of a submission's calls together may take, as for `grade`.")
 @click.option("--points", "points_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A TOML file of points per check (see `lstm-grader points`).")

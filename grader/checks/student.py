@@ -1,15 +1,18 @@
 """The suites' view of the student: memoised calls that fail a check cleanly.
 
 Every call goes through the sandbox (a ``call(name, *args, **kwargs)``
-function returning a ``CallOutcome``); nothing here runs student code.
+function returning a ``CallOutcome``) and then the boundary
+(grader.checks.boundary), which reads each returned value once: a check only
+ever sees a typed value with the published structure, or fails with the
+problems named. Nothing here runs student code.
 """
 
 from __future__ import annotations
 
 import re
 
+from grader.checks.boundary import Boundary
 from grader.checks.numeric import sequence_loss
-from grader.checks.structure import backward_problems, forward_problems, parameter_tuple_problems
 from grader.probes import Probe
 from grader.sandbox.outcome import CallOutcome
 
@@ -45,17 +48,20 @@ def require_no_problems(problems: list[str]) -> None:
 def clip_and_update_result(student: "StudentCalls", case) -> tuple:
     """The parameters clip_and_update returns for a clip case, or CheckFailed
     naming what is wrong with their structure."""
-    result = value_of(student.call("clip_and_update", case.params, case.grads, **case.kwargs))
-    shapes = [p.shape for p in case.params]
-    require_no_problems(parameter_tuple_problems("clip_and_update's result", "", result, shapes))
-    return result
+    return value_of(student.call("clip_and_update", case.params, case.grads, **case.kwargs))
 
 
 class StudentCalls:
-    """Memoised calls into the student's process, shared by all checks."""
+    """Memoised calls into the student's process, shared by all checks.
+
+    ``call`` is a Boundary, or a sandbox call (then wrapped in one). Every
+    value a check gets has the published structure (typed float64 arrays);
+    anything else is a failed outcome naming the problems.
+    """
 
     def __init__(self, call, train=None):
-        self._call = call
+        self.boundary = call if isinstance(call, Boundary) else Boundary(call)
+        self._call = self.boundary.strict
         self.train = train  # the sandbox's one-request training loop, when there is one
         self._memo: dict[tuple, CallOutcome] = {}
 
@@ -75,16 +81,12 @@ class StudentCalls:
 
     def forward_checked(self, probe: Probe, as_list: bool = False):
         """The student's forward caches, or CheckFailed naming what is wrong."""
-        result = value_of(self.forward(probe, as_list))
-        require_no_problems(forward_problems(result, probe.T, probe.H, probe.V))
-        return result
+        return value_of(self.forward(probe, as_list))
 
     def forward_unmemoised(self, inputs, h_prev, C_prev, params):
         """The student's forward caches on inputs that are no probe (shifted
         parameters, training steps), or CheckFailed naming what is wrong."""
-        result = value_of(self._call("forward", inputs, h_prev, C_prev, params))
-        require_no_problems(forward_problems(result, len(inputs), h_prev.shape[0], params[4].shape[0]))
-        return result
+        return value_of(self._call("forward", inputs, h_prev, C_prev, params))
 
     def forward_loss(self, inputs, h_prev, C_prev, params, targets) -> float:
         """The summed cross-entropy of the student's forward outputs."""
@@ -98,6 +100,4 @@ class StudentCalls:
 
     def backward_checked(self, probe: Probe, caches, source: str = "reference"):
         """The student's ``(loss, grads)``, or CheckFailed naming what is wrong."""
-        result = value_of(self.backward(probe, caches, source))
-        require_no_problems(backward_problems(result, [p.shape for p in probe.params]))
-        return result
+        return value_of(self.backward(probe, caches, source))

@@ -24,6 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from grader.cleantext import visible
 from grader.platforms.gradescope import failure_results
 from grader.platforms.prairielearn import not_gradable_results
 
@@ -62,10 +63,21 @@ def grade_command(platform: str, submission: Path, out_dir: Path) -> list[str]:
 
 
 def show_instructor_report(out_dir: Path) -> None:
-    """Print the text report (feedback.txt of --out) for the instructor's eyes."""
+    """Print the text report (feedback.txt of --out) and the instructor-only part
+    of results.json (what the submission printed, its full error texts) for the
+    instructor's eyes."""
     report = out_dir / "feedback.txt"
     if report.is_file():
         print(report.read_text(encoding="utf-8"))
+    try:
+        instructor = json.loads((out_dir / "results.json").read_text(encoding="utf-8")).get("instructor") or {}
+    except (OSError, ValueError):
+        return
+    if instructor.get("output", "").strip():
+        print("The submission printed (instructor only):\n" + visible(instructor["output"]))
+    for error in instructor.get("errors", []):
+        print(visible(f"{error.get('function')} ({error.get('kind')}): {error.get('message')}\n"
+                      f"{error.get('traceback', '')}"))
 
 
 def failed(platform: str, message: str) -> dict:

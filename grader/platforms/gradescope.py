@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 
+from grader.cleantext import visible
 from grader.platforms.summary import summary_text
 from grader.report import Report
 
@@ -48,7 +49,7 @@ def gradescope_results(report: Report, visibility: str | None = None) -> dict:
                 "score": float(test.score),
                 "max_score": float(test.max_score),
                 "status": "passed" if test.passed else "failed",
-                "output": test.feedback or ("Passed." if test.passed else "Failed."),
+                "output": visible(test.feedback) or ("Passed." if test.passed else "Failed."),
                 "visibility": visibility,
             }
             for test in report.tests

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+from grader.cleantext import visible
 from grader.feedback import render_text, status
 from grader.platforms.summary import summary_text
 from grader.report import Report
@@ -47,11 +48,11 @@ def prairielearn_results(report: Report) -> dict:
         "output": render_text(replace(report, output="")),
         "tests": [
             {
-                "name": test.name,
+                "name": visible(test.name),
                 "description": description(test.name),
                 "points": float(test.score),
                 "max_points": float(test.max_score),
-                "message": test.feedback or ("Passed." if test.passed else "Failed."),
+                "message": visible(test.feedback) or ("Passed." if test.passed else "Failed."),
                 "output": f"{status(test)}  {test.score:g} / {test.max_score:g}",
             }
             for test in report.tests

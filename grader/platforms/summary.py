@@ -8,6 +8,7 @@ field it would let a submission print the hidden probes it was called with.
 
 from __future__ import annotations
 
+from grader.cleantext import visible
 from grader.feedback import summary_lines
 from grader.report import Report
 
@@ -15,4 +16,4 @@ from grader.report import Report
 def summary_text(report: Report) -> str:
     """Score, problems, notes, named bugs and unexplained findings, as plain text."""
     lines = [f"lstm-grader: {report.score:g} / {report.max_score:g} points", "", *summary_lines(report)]
-    return "\n".join(lines).rstrip() + "\n"
+    return visible("\n".join(lines).rstrip() + "\n")

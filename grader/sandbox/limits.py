@@ -26,8 +26,8 @@ class Limits:
     max_items:        most non-array values (list items, numbers...) in one return value.
     """
 
-    call_timeout: float = 10.0
-    total_timeout: float = 120.0
+    call_timeout: float = 3.0  # a correct call takes milliseconds; three hanging functions cost < 15 s
+    total_timeout: float = 30.0  # the reference uses about 1 s of child time
     memory_mb: int = 1024
     max_output_bytes: int = 65536
     max_file_mb: int = 16

@@ -38,6 +38,7 @@ from .outcome import CallOutcome, StudentError
 
 _RUNNER_FILES = ("child.py", "confine.py", "protocol.py", "train_loop.py")
 _KINDS = {"exception", "not-implemented", "timeout", "memory", "exit", "crash", "output", "garbage", "load", "missing"}
+TRAIN_CALLS = 3  # the training run (about 270 calls of the student's functions) may take three calls' time
 _LAYER_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 
@@ -193,7 +194,8 @@ class StudentProcess:
         """Run the training check's loop (train_loop.py) in the child: one round trip.
         The value is the child's record, as untrusted as any return value."""
         name = "the training run"
-        reply, error, out = self._request(name, protocol.encode({**request, "op": "train", "name": name}))
+        frame = protocol.encode({**request, "op": "train", "name": name})
+        reply, error, out = self._request(name, frame, TRAIN_CALLS * self.limits.call_timeout)
         if error is not None:
             return CallOutcome(error=error, output=out)
         if reply.get("op") != "result" or reply.get("ok") is not True:
@@ -300,8 +302,9 @@ class StudentProcess:
 
     # ------------------------------------------------------------------ one exchange
 
-    def _request(self, name, frame):
-        """Send one request; (reply, None, output) or (None, StudentError, output)."""
+    def _request(self, name, frame, timeout=None):
+        """Send one request (``timeout``: its wall-clock allowance, one call's by
+        default); (reply, None, output) or (None, StudentError, output)."""
         self._ensure_started()
         if self._load_error is not None:
             return None, self._load_error, ""
@@ -313,10 +316,11 @@ class StudentProcess:
             self._kill_child()
             return None, self._budget_error(name), ""
         t0 = time.monotonic()
-        budget_bound = self._remaining() < self.limits.call_timeout
-        deadline = t0 + min(self.limits.call_timeout, self._remaining())
+        timeout = self.limits.call_timeout if timeout is None else timeout
+        budget_bound = self._remaining() < timeout
+        deadline = t0 + min(timeout, self._remaining())
         what = (f"{name} was stopped: the total time budget of {_secs(self.limits.total_timeout)} s for your "
-                "code is used up") if budget_bound else f"{name} did not return within {_secs(self.limits.call_timeout)} s"
+                "code is used up") if budget_bound else f"{name} did not return within {_secs(timeout)} s"
         try:
             reply, _, out = self._exchange(frame, deadline, what, name=name)
             return reply, None, out
