@@ -172,6 +172,9 @@ class Credit:
     def award(self, share):
         self.share = max(0.0, min(1.0, float(share)))
 
+    def note(self, text):  # what a passing check did: not scored
+        self.note_text = str(text)
+
 
 # The checks of the hidden suite that read a function's values. The training
 # check is left out: its loop reads values through the same boundary calls

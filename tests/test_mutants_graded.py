@@ -19,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from grader.grading import grade, run_diagnosis
+from grader.checks.boundary import Boundary
+from grader.contained_diagnosis import diagnose_function, merged
+from grader.grading import grade
 from grader.sandbox import StudentProcess
 
 _spec = importlib.util.spec_from_file_location("mutant_adapter", Path(__file__).parent / "mutants" / "adapter.py")
@@ -36,8 +38,10 @@ def grade_to_json(path: Path) -> dict:
 
 
 def diagnose_in_sandbox(path: Path) -> dict:
+    """The diagnosis as grading runs it: behind the boundary, one function at a time."""
     with StudentProcess(path) as student:
-        return run_diagnosis(student.call)
+        call = Boundary(student.call, True).lenient
+        return merged([diagnose_function(call, name) for name in ("forward", "backward", "clip_and_update")])
 
 
 def run_all(path: Path) -> dict:
