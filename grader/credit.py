@@ -96,6 +96,12 @@ def bug_credit(k: int, r: float) -> float:
     return r / (r + (1.0 - r) * k) if r > 0 else 0.0
 
 
+def sentence_end(text: str) -> str:
+    """``text`` closed with a full stop, so a sentence can follow it."""
+    text = text.rstrip()
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
+
+
 def follow_fixes(outcomes: list, diagnosis: dict, context: dict, points_file=None, suite: str = "hidden") -> list:
     """``outcomes`` with the gradient checks' credit following the named bugs
     (``named_bug_credit`` from the points file, or its default). Only for the
@@ -121,5 +127,5 @@ def follow_fixes(outcomes: list, diagnosis: dict, context: dict, points_file=Non
         credit = s + (1.0 - s) * bug_credit(k, r)
         note = (f" The {k} bug{'s' if k > 1 else ''} named below explain{'' if k > 1 else 's'} every wrong "
                 f"gradient here, so this check keeps {credit:.0%} of its points; each bug you fix raises it.")
-        adjusted.append(dataclasses.replace(outcome, credit=credit, feedback=outcome.feedback + note))
+        adjusted.append(dataclasses.replace(outcome, credit=credit, feedback=sentence_end(outcome.feedback) + note))
     return adjusted

@@ -172,3 +172,12 @@ def test_the_public_self_check_keeps_output_based_credit():
     """`check` must score alike in the student edition, which names no bugs."""
     plugin, diagnosis = in_process(module_of("single_backward__no_hidden_carry.py"))
     assert follow_fixes(plugin.outcomes, diagnosis, plugin.context, None, "public") == plugin.outcomes
+
+
+def test_the_credit_note_starts_a_sentence_of_its_own():
+    """The note follows the check's feedback as a new sentence (no run-on 'db_v The 2 bugs')."""
+    from grader.credit import sentence_end
+
+    assert sentence_end("right: dW_v, db_v") == "right: dW_v, db_v."
+    assert sentence_end("differences).") == "differences)."
+    assert sentence_end("") == ""
