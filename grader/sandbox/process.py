@@ -370,7 +370,7 @@ class StudentProcess:
                     if len(buf) >= need > protocol.PREFIX.size:
                         if len(buf) > need:
                             raise protocol.ProtocolError("bytes after the frame")
-                        msg = protocol.decode(bytes(buf))
+                        msg = protocol.decode(bytes(buf), max_items=self.limits.max_items)
                         if type(msg) is not dict:
                             raise protocol.ProtocolError("message is not a dict")
                         out += self._drain_output()
