@@ -33,6 +33,7 @@ import weakref
 from pathlib import Path
 
 from . import isolation, protocol
+from .cleanup import remove_tree
 from .limits import Limits
 from .outcome import CallOutcome, StudentError
 
@@ -105,15 +106,7 @@ def _kill_marked(marker):
 
 
 def _rmtree(path):
-    def retry(func, p, _exc):
-        try:
-            os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, 0o700)
-            func(p)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=retry)
+    remove_tree(path)  # iterative, follows no symlink (cleanup.py)
 
 
 class _Died(Exception):
