@@ -29,10 +29,10 @@ del sys.path[0]
 def main():
     cfg = json.loads(sys.argv[1])
     fds = cfg["fds"]
-    layers = []
+    layers = confine.join_cgroups(cfg)  # first: everything started from here on is inside
     if cfg["namespaces"]:
         confine.die_with_parent()  # our parent is unshare
-        layers += ["netns", "pidns"] + confine.build_filesystem(cfg)
+        layers += ["netns", "pidns", "ipcns"] + confine.build_filesystem(cfg)
     cfg["home"] = cfg["scratch"]
     os.chdir(cfg["home"])
     pid = os.fork()
@@ -76,11 +76,13 @@ def worker(cfg, layers):
     layers += confine.scrub_imports(cfg)
     layers += confine.install_audit_hook(cfg)
     send(cfg, {"op": "ready", "layers": layers})
-    request = protocol.read_frame(cfg["fds"]["req"], 1 << 20)  # a warm spare waits here
+    request = protocol.read_frame(cfg["fds"]["req"], 1 << 28)  # a warm spare waits here
     if request is None or request.get("op") != "load":
         return
     cfg["student_name"] = request["name"]
     cfg["student_path"] = os.path.join(cfg["home"], request["name"])
+    with open(cfg["student_path"], "wb") as fh:  # the scratch dir may be a tmpfs only we can see
+        fh.write(request["source"].tobytes())
     module, error = load(cfg)
     flush()
     send(cfg, {"op": "loaded", "error": error})

@@ -105,8 +105,16 @@ def build_filesystem(cfg) -> list:
             _hide(libc, path, keep)
         else:
             _mount(libc, "/dev/null", path, None, MS_BIND)
-    _mount(libc, scratch, scratch, None, MS_BIND)  # its own mount, left writable below
-    layers.append("mountns")
+    # the scratch dir: a small tmpfs of its own (a total size cap; gone with the namespace)
+    options = f"size={int(cfg['limits'].get('max_scratch_mb', 64))}m,mode=0700"
+    if cfg.get("drop_uid"):
+        options += f",uid={NOBODY},gid={NOBODY}"
+    try:
+        _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, options)
+        layers += ["mountns", "scratch-tmpfs"]
+    except OSError:
+        _mount(libc, scratch, scratch, None, MS_BIND)  # its own mount, left writable below
+        layers.append("mountns")
 
     # read-only everywhere but the scratch dir; keep each mount's locked flags (user namespaces)
     failed_root = False
@@ -125,6 +133,22 @@ def build_filesystem(cfg) -> list:
             failed_root |= point == "/"
     if not failed_root:
         layers.append("ro-fs")
+    return layers
+
+
+# ----------------------------------------------------------------------------- cgroups
+
+
+def join_cgroups(cfg) -> list:
+    """Move this process (init, before it forks the worker) into the sandbox's cgroups."""
+    layers = []
+    for ctrl, path in sorted((cfg.get("cgroups") or {}).items()):
+        try:
+            with open(path, "w") as fh:
+                fh.write("0")
+            layers.append(f"cgroup-{ctrl}")
+        except OSError:
+            pass
     return layers
 
 
@@ -179,7 +203,9 @@ def set_rlimits(cfg) -> list:
         ("RLIMIT_FSIZE", lim["max_file_mb"] * mb, lim["max_file_mb"] * mb),
         ("RLIMIT_CORE", 0, 0),
     ]
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or cfg.get("userns"):
+        # in a user namespace the worker is uid 0 inside but an ordinary user outside,
+        # without capabilities there: the kernel enforces RLIMIT_NPROC for it
         wanted.append(("RLIMIT_NPROC", lim["max_processes"], lim["max_processes"]))
     done = True
     for name, soft, hard in wanted:

@@ -47,7 +47,7 @@ _ALWAYS_HIDE = ("/home", "/root", "/run", "/srv", "/mnt", "/media", "/opt")
 # namespace every other top-level folder (/work, /data, /var, /tmp, ...) is
 # covered, so no other copy of the course (a checkout, a backup) is in sight.
 _VISIBLE_ROOTS = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/etc", "/dev", "/proc", "/sys")
-_NS_FLAGS = ["--net", "--mount", "--pid", "--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
+_NS_FLAGS = ["--net", "--mount", "--pid", "--ipc", "--fork", "--kill-child", "--mount-proc", "--propagation", "private"]
 
 _mode_lock = threading.Lock()
 _mode_cache: dict = {}

@@ -32,7 +32,9 @@ import uuid
 import weakref
 from pathlib import Path
 
-from . import isolation, protocol
+import numpy as np
+
+from . import cgroups, isolation, protocol
 from .cleanup import remove_tree
 from .limits import Limits
 from .outcome import CallOutcome, StudentError
@@ -49,8 +51,8 @@ def _secs(x: float) -> str:
 class _Child:
     """One running child: its process and the parent's ends of the pipes."""
 
-    def __init__(self, popen, scratch, req, rep, status, out, marker, plan):
-        self.popen, self.scratch, self.marker, self.plan = popen, scratch, marker, plan
+    def __init__(self, popen, scratch, req, rep, status, out, marker, plan, group):
+        self.popen, self.scratch, self.marker, self.plan, self.group = popen, scratch, marker, plan, group
         self.req, self.rep, self.status, self.out = req, rep, status, out
 
     def kill(self):
@@ -66,6 +68,7 @@ class _Child:
             self.popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        self.group.kill()  # every member, also those that left the process group
         if not _wait_eof(self.out, 2.0 if self.plan.namespaces else 0.2):
             _kill_marked(self.marker)
             _wait_eof(self.out, 2.0)
@@ -257,9 +260,9 @@ class StudentProcess:
                 break
             layers = [s for s in ready["layers"] if type(s) is str and _LAYER_RE.match(s)]
             self.isolation = layers + self._child.plan.warnings
-            Path(self._child.scratch, self._name).write_bytes(self._source)
+            load = {"op": "load", "name": self._name, "source": np.frombuffer(self._source, dtype=np.uint8)}
             try:
-                loaded, _, _ = self._exchange(protocol.encode({"op": "load", "name": self._name}), deadline, loading)
+                loaded, _, _ = self._exchange(protocol.encode(load), deadline, loading)
                 if loaded.get("op") != "loaded":
                     raise _Died(self._garbage(None, "no load message"))
                 if loaded.get("error") is not None:
@@ -471,16 +474,18 @@ def _spawn(key) -> _Child:
     rep_r, rep_w = os.pipe()
     st_r, st_w = os.pipe()
     out_r, out_w = os.pipe()
+    marker = uuid.uuid4().hex
+    group = cgroups.Group(f"lstm-sandbox-{marker}", limits.memory_mb, limits.max_processes)
     cfg = {
-        "fds": {"req": req_r, "rep": rep_w, "status": st_w},
-        "namespaces": plan.namespaces, "drop_uid": plan.drop_uid, "scratch": scratch,
+        "fds": {"req": req_r, "rep": rep_w, "status": st_w}, "cgroups": group.procs_files(),
+        "namespaces": plan.namespaces, "userns": "--user" in plan.prefix, "drop_uid": plan.drop_uid,
+        "scratch": scratch,
         "hide": plan.hide, "hide_import": plan.hide_import, "keep": plan.keep,
         "limits": {"call_timeout": limits.call_timeout, "total_timeout": limits.total_timeout,
                    "memory_mb": limits.memory_mb, "max_file_mb": limits.max_file_mb,
                    "max_processes": limits.max_processes, "max_result_mb": limits.max_result_mb,
-                   "max_items": limits.max_items},
+                   "max_items": limits.max_items, "max_scratch_mb": limits.max_scratch_mb},
     }
-    marker = uuid.uuid4().hex
     home = scratch
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
@@ -494,13 +499,14 @@ def _spawn(key) -> _Child:
     except OSError:
         for fd in (req_r, req_w, rep_r, rep_w, st_r, st_w, out_r, out_w):
             os.close(fd)
+        group.kill()
         _rmtree(scratch)
         raise
     for fd in (req_r, rep_w, st_w, out_w):
         os.close(fd)
     for fd in (req_w, rep_r, st_r, out_r):
         os.set_blocking(fd, False)
-    return _Child(popen, scratch, req_w, rep_r, st_r, out_r, marker, plan)
+    return _Child(popen, scratch, req_w, rep_r, st_r, out_r, marker, plan, group)
 
 
 def _take_spare(key):
