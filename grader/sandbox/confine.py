@@ -166,7 +166,7 @@ def drop_privileges(cfg) -> list:
         os.setresgid(NOBODY, NOBODY, NOBODY)
         os.setresuid(NOBODY, NOBODY, NOBODY)  # clears every capability
         layers.append("nobody")
-    elif cfg.get("namespaces") and os.geteuid() == 0:  # mapped root in a user namespace
+    elif os.geteuid() == 0:  # mapped root in a user namespace, or root that 'nobody' cannot replace
         for cap in range(64):
             libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
 
@@ -234,6 +234,81 @@ def allow_cpu_for_next_call(cfg) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (min(soft, hard) if hard >= 0 else soft, hard))
     except (ValueError, OSError):
         pass
+
+
+# ----------------------------------------------------------------------------- without namespaces
+
+
+PR_SET_CHILD_SUBREAPER = 36
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
+
+
+def become_subreaper() -> list:
+    """Init adopts every orphan of the worker (a ``setsid`` double fork included), so it can kill them."""
+    if not sys.platform.startswith("linux"):
+        return []
+    import ctypes
+
+    return ["subreaper"] if _libc().prctl(PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(1), ctypes.c_ulong(0),
+                                          ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0 else []
+
+
+def kill_descendants(worker_pid) -> None:
+    """In init: SIGKILL the worker's group and every child (orphans are ours: subreaper), until none is left."""
+    import signal
+
+    for target in (worker_pid,):
+        try:
+            os.killpg(target, signal.SIGKILL)
+        except OSError:
+            pass
+    for _ in range(1000):
+        kids = _children()
+        if not kids:
+            return
+        for pid in kids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:  # reap what died; orphans of the dead become our children next round
+            try:
+                got, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if got == 0:
+                break
+
+
+def _children() -> list:
+    me = os.getpid()
+    try:
+        with open(f"/proc/{me}/task/{me}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        pass
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == me:
+                        kids.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return kids
+
+
+def confine_without_namespaces(cfg) -> list:
+    """Landlock (read the Python install and system folders, read-write the scratch dir, no TCP,
+    scoped signals and abstract sockets) and the seccomp filter, in the worker after the uid drop."""
+    import landlock
+    import seccomp
+
+    offered = cfg.get("confinement", [])
+    scratch = os.path.realpath(cfg["scratch"])
+    layers = landlock.restrict(cfg.get("landlock_read", []), [scratch], _DEVICES) if "landlock" in offered else []
+    return layers + (seccomp.install() if "seccomp" in offered else [])
 
 
 # ----------------------------------------------------------------------------- imports and audit hook

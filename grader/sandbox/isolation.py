@@ -40,6 +40,8 @@ import threading
 import warnings
 from dataclasses import dataclass, field
 
+from . import landlock, seccomp
+
 _SYSTEM = ("/", "/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/proc",
            "/sys", "/tmp", "/var", "/boot")
 _ALWAYS_HIDE = ("/home", "/root", "/run", "/srv", "/mnt", "/media", "/opt")
@@ -64,6 +66,8 @@ class Plan:
     hide_import: list
     keep: list
     warnings: list = field(default_factory=list)
+    landlock_read: list = field(default_factory=list)  # degraded mode: what the worker may read
+    confinement: list = field(default_factory=list)  # degraded mode: the layers this platform offers
 
 
 def namespace_prefix():
@@ -164,22 +168,108 @@ def _expand(path, keep, depth=0):
     return out
 
 
-def plan(extra_hide=(), namespaces=None) -> Plan:
-    """Decide the isolation for a new child; ``namespaces=False`` forces the degraded mode."""
+class SandboxUnavailable(RuntimeError):
+    """No confinement layer at all is available here and the instructor did not allow grading unconfined."""
+
+
+def degraded_confinement() -> list:
+    """What still confines a child without namespaces on this platform (probed in the parent)."""
+    offered = []
+    if landlock.abi() > 0:
+        offered.append("landlock")
+    if seccomp.table() is not None:
+        offered.append("seccomp")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        offered.append("nobody" if others_can_run_python() else "no-caps")
+    return offered
+
+
+def others_can_run_python() -> bool:
+    """Can an unprivileged uid ('nobody') read the Python install and the venv?  Not when they
+    live under a private home (e.g. pyenv under /root): then the worker stays uid 0 without
+    capabilities instead, and Landlock is the file wall."""
+    import stat
+
+    for path in keep_paths():
+        real = os.path.realpath(path)
+        for part in _ancestors_and_self(real):
+            try:
+                mode = os.stat(part).st_mode
+            except OSError:
+                return False
+            if not mode & stat.S_IXOTH or (part == real and not mode & stat.S_IROTH):
+                return False
+    return True
+
+
+def _ancestors_and_self(path):
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def landlock_readable(hidden) -> list:
+    """Folders (and files) the worker may read in the degraded mode: the system folders and the
+    Python install, split around anything hidden that lies inside them (e.g. a grader package
+    installed into site-packages), so that is not readable."""
+    roots = {os.path.realpath(p) for p in _VISIBLE_ROOTS if p not in ("/dev", "/proc", "/sys")} | set(keep_paths())
+    hidden = {os.path.realpath(h) for h in hidden}
+    out = set()
+    for root in roots:
+        if os.path.exists(root):
+            out.update(_split_around(root, hidden))
+    return sorted(out)
+
+
+def _split_around(path, hidden, depth=0):
+    """``path`` if nothing hidden is below it, else its entries that hold nothing hidden."""
+    if not any(_is_under(h, path) for h in hidden):
+        return [path]
+    if depth > 8 or path in hidden or not os.path.isdir(path) or os.path.islink(path):
+        return []
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        child = os.path.join(path, name)
+        if child not in hidden:
+            out += _split_around(child, hidden, depth + 1)
+    return out
+
+
+def plan(extra_hide=(), namespaces=None, allow_unconfined=False) -> Plan:
+    """Decide the isolation for a new child; ``namespaces=False`` forces the degraded mode.
+
+    Without namespaces the child is confined by Landlock, seccomp and the drop to
+    'nobody' where this platform offers them; when it offers none, raise
+    SandboxUnavailable unless ``allow_unconfined``.
+    """
     if sys.platform == "win32":
         raise RuntimeError("the student sandbox needs a POSIX system (Linux for full isolation)")
     hide, audit = secret_paths(extra_hide)
     notes = []
     prefix, reason = (None, "namespaces switched off") if namespaces is False else namespace_prefix()
+    offered = [] if prefix is not None else degraded_confinement()
     if prefix is None:
-        notes.append(f"degraded: no network/mount/pid namespaces ({reason}); the network is reachable "
-                     "and files are protected only by permissions and the audit hook")
+        if not offered and not allow_unconfined:
+            raise SandboxUnavailable(
+                f"the student sandbox cannot confine student code here ({reason}; no Landlock, no seccomp, "
+                "not root): refusing to grade. Pass --allow-unconfined to grade anyway, with only "
+                "rlimits and the (bypassable) audit hook between student code and this machine")
+        missing = "; the network is reachable and files are protected only by permissions and the audit hook" \
+            if "landlock" not in offered else "; no total size cap on the scratch dir"
+        notes.append(f"degraded: no network/mount/pid/ipc namespaces ({reason}); confined by "
+                     f"{', '.join(offered) or 'nothing but rlimits and the audit hook'} instead{missing}")
     if sys.platform == "darwin":
         notes.append("degraded: macOS does not enforce RLIMIT_AS, memory is not limited")
     for note in notes:
         warnings.warn(f"student sandbox {note}", RuntimeWarning, stacklevel=3)
     if prefix is not None:
         hide = sorted(set(hide) | set(unlisted_roots()))
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
     return Plan(prefix=list(prefix or []), namespaces=prefix is not None,
-                drop_uid=prefix is not None and os.geteuid() == 0 and "--user" not in prefix,
-                hide=hide, hide_import=audit, keep=keep_paths(), warnings=notes)
+                drop_uid=root and ("--user" not in prefix if prefix is not None else "nobody" in offered),
+                hide=hide, hide_import=audit, keep=keep_paths(), warnings=notes,
+                landlock_read=landlock_readable(set(hide) | set(audit)) if "landlock" in offered else [],
+                confinement=offered)

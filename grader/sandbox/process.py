@@ -39,7 +39,7 @@ from .cleanup import remove_tree
 from .limits import Limits
 from .outcome import CallOutcome, StudentError
 
-_RUNNER_FILES = ("child.py", "confine.py", "protocol.py")
+_RUNNER_FILES = ("child.py", "confine.py", "protocol.py", "landlock.py", "seccomp.py")
 _KINDS = {"exception", "not-implemented", "timeout", "memory", "exit", "crash", "output", "garbage", "load", "missing"}
 _LAYER_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
@@ -60,6 +60,12 @@ class _Child:
         is gone (with a PID namespace: everything the student started); then close the
         pipes and delete the scratch dir.  Stragglers outside the group (degraded mode,
         ``setsid``) are found by the marker in their environment."""
+        if not self.plan.namespaces and self.popen.poll() is None:  # init kills its adopted orphans first
+            try:
+                os.kill(self.popen.pid, signal.SIGTERM)
+                self.popen.wait(timeout=2)
+            except (ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
+                pass
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -452,6 +458,7 @@ class StudentProcess:
 
 _plans: dict = {}
 _spares: dict = {}
+started_markers: list = []  # LSTM_SANDBOX marker of every child this interpreter started
 _spares_lock = threading.Lock()
 
 
@@ -460,7 +467,7 @@ def _spawn(key) -> _Child:
     limits, hide, namespaces, _cwd = key
     with _spares_lock:
         if key not in _plans:
-            _plans[key] = isolation.plan(hide, namespaces)
+            _plans[key] = isolation.plan(hide, namespaces, limits.allow_unconfined)
         plan = _plans[key]
     scratch = tempfile.mkdtemp(prefix="lstm-sandbox-")
     runner = os.path.join(scratch, ".runner")
@@ -475,12 +482,14 @@ def _spawn(key) -> _Child:
     st_r, st_w = os.pipe()
     out_r, out_w = os.pipe()
     marker = uuid.uuid4().hex
+    started_markers.append(marker)
     group = cgroups.Group(f"lstm-sandbox-{marker}", limits.memory_mb, limits.max_processes)
     cfg = {
         "fds": {"req": req_r, "rep": rep_w, "status": st_w}, "cgroups": group.procs_files(),
         "namespaces": plan.namespaces, "userns": "--user" in plan.prefix, "drop_uid": plan.drop_uid,
         "scratch": scratch,
-        "hide": plan.hide, "hide_import": plan.hide_import, "keep": plan.keep,
+        "hide": plan.hide, "hide_import": plan.hide_import, "keep": plan.keep, "landlock_read": plan.landlock_read,
+        "confinement": plan.confinement,
         "limits": {"call_timeout": limits.call_timeout, "total_timeout": limits.total_timeout,
                    "memory_mb": limits.memory_mb, "max_file_mb": limits.max_file_mb,
                    "max_processes": limits.max_processes, "max_result_mb": limits.max_result_mb,
