@@ -8,6 +8,7 @@ import click
 
 from grader import __version__
 from grader.batch.command import batch
+from grader.cli_sandbox import allow_unconfined, allow_unconfined_option
 from grader.formats import FORMATS
 from grader.nbgrader_course import nbgrader_course
 from grader.platforms.bundle import gradescope_bundle
@@ -44,6 +45,7 @@ def common_options(function):
                      help="Seconds one call of a student function may take (wall clock)."),
         click.option("--total-timeout", type=click.FloatRange(min=1.0), default=120.0, show_default=True,
                      help="Seconds all of the submission's calls together may take."),
+        allow_unconfined_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -55,13 +57,14 @@ def run_grading(submission: Path, suite: str, output_format: str, out_dir: Path 
     """Grade, print the report, write the files: shared by `grade` and `check`."""
     from grader.grading import GradingOptions, grade
     from grader.outputs import write_report_files
-    from grader.sandbox import Limits
+    from grader.sandbox import Limits, SandboxUnavailable
 
     options = GradingOptions(suite=suite, points_file=points_file,
-                             limits=Limits(call_timeout=timeout, total_timeout=total_timeout))
+                             limits=Limits(call_timeout=timeout, total_timeout=total_timeout,
+                                           allow_unconfined=allow_unconfined()))
     try:
         report = grade(submission, options)
-    except (SubmissionError, PointsError) as error:
+    except (SubmissionError, PointsError, SandboxUnavailable) as error:
         raise click.ClickException(str(error)) from None
     if out_dir is not None:
         write_report_files(report, out_dir)
