@@ -90,6 +90,13 @@ def test_the_network_is_refused():
         server.close()
 
 
+def test_udp_and_unix_sockets_are_refused_by_seccomp():
+    with degraded() as student:
+        assert "seccomp" in student.isolation
+        out = student.call("other_sockets", "/nonexistent").value
+    assert out == {"udp": errno.EACCES, "unix": errno.EACCES}
+
+
 @needs_landlock
 def test_no_signals_ptrace_or_namespaces():
     with degraded() as student:

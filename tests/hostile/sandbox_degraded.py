@@ -79,3 +79,14 @@ def kernel_calls(grader_pid):
     out["ptrace traceme"] = 0 if libc.ptrace(0, 0, None, None) == 0 else ctypes.get_errno()
     out["unshare user"] = 0 if libc.unshare(0x10000000) == 0 else ctypes.get_errno()
     return out
+
+
+def other_sockets(path):
+    """UDP (not covered by Landlock) and a Unix socket by path: errnos of socket(), 0 if allowed."""
+    out = {}
+    for label, family, kind in (("udp", 2, 2), ("unix", 1, 1)):
+        fd = libc.socket(family, kind, 0)
+        out[label] = ctypes.get_errno() if fd < 0 else 0
+        if fd >= 0:
+            libc.close(fd)
+    return out
