@@ -4,25 +4,26 @@ What each platform gets (``StudentProcess.isolation`` lists the layers that
 are really active; a ``"degraded: ..."`` entry plus a RuntimeWarning flags
 anything missing):
 
-* **Linux, grader runs as root** (this machine): ``unshare --net --mount --pid``
-  from util-linux.  No network (only a down ``lo``), a private mount namespace
-  in which every top-level folder but the system ones (``/usr``, ``/lib``,
-  ``/etc``, ...) is covered by an empty tmpfs (so the grader package, the
-  reference solution, the project tree, any other checkout, the homes and the
-  temporary folders are out of sight), re-binding only the Python install, the
-  venv and the scratch dir, and everything but the scratch dir is read-only, a PID
-  namespace (everything the student started dies with the child), the worker
-  runs as ``nobody`` without capabilities and with ``no_new_privs``, rlimits
-  (AS, CPU, FSIZE, CORE, NPROC), import scrub and audit hook.
+* **Linux, grader runs as root** (this machine): ``unshare --net --mount --pid
+  --ipc``: no network, a private mount namespace (every top-level folder but
+  the system ones covered by an empty tmpfs; only the Python install, the venv
+  and the scratch dir re-bound; everything read-only but the scratch dir, a
+  size-capped tmpfs), PID and IPC namespaces, the worker as ``nobody``
+  without capabilities and with ``no_new_privs``, a memory+pids cgroup per
+  sandbox (cgroups.py), rlimits, import scrub and audit hook.
 * **Linux, non-root, unprivileged user namespaces allowed**: the same through
-  ``unshare --user --map-root-user``, except that the worker keeps the
-  grader's uid (it cannot become ``nobody``); it drops every capability
-  instead.  Not exercised by the test-suite on this machine (it runs as root).
-* **Linux without namespaces** (blocked by AppArmor, seccomp, a container):
-  degrade to rlimits + import scrub + audit hook.  The network is reachable
-  and files are protected only by permissions and the (bypassable) hook.
-* **macOS**: as Linux without namespaces, and the kernel does not enforce
-  ``RLIMIT_AS``, so memory is not limited.
+  ``unshare --user --map-root-user``; the worker is uid 0 inside, drops every
+  capability and still gets RLIMIT_NPROC (enforced: outside it is an
+  ordinary user).  Not exercised end to end by the test-suite here.
+* **Linux without namespaces** (a container; ``namespaces=False``): Landlock,
+  our seccomp filter, ``nobody`` (or uid 0 without capabilities when
+  ``nobody`` cannot read the Python install), subreaper init and process
+  group, the cgroup where writable, rlimits, import scrub, audit hook.  If
+  none of Landlock, seccomp or a uid drop is available, ``plan`` raises
+  SandboxUnavailable unless ``allow_unconfined``.
+* **macOS**: nothing confines (no namespaces, Landlock, seccomp): refused
+  unless ``allow_unconfined``; then rlimits (``RLIMIT_AS`` is not enforced,
+  so memory is not limited), process group, import scrub and audit hook.
 * **Windows**: refused (RuntimeError): the transport passes pipe fds by
   number and the limits need the ``resource`` module.
 """
