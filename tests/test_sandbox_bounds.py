@@ -103,3 +103,12 @@ def test_sysv_shared_memory_does_not_outlive_grading(namespaces):
         assert segment_ids(key) == []
     finally:
         remove_segments(key)
+
+
+def test_without_a_cgroup_the_fallback_is_named(monkeypatch):
+    monkeypatch.setattr(cgroups, "available", lambda: {})
+    with open_student(Limits(call_timeout=9.5), None if HAS_NS else False) as student:
+        layers = student.isolation
+    assert not {"cgroup-memory", "cgroup-pids"} & set(layers)
+    assert any(s.startswith("degraded: no memory cgroup") and "per process" in s for s in layers)
+    assert any(s.startswith("degraded: no pids cgroup") for s in layers)

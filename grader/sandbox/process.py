@@ -86,6 +86,18 @@ class _Child:
         _rmtree(self.scratch)
 
 
+def _whole_sandbox_notes(layers) -> list:
+    """Say honestly what bounds memory and processes when no cgroup could be used."""
+    notes = []
+    if "cgroup-memory" not in layers:
+        notes.append("degraded: no memory cgroup here: memory is limited per process (RLIMIT_AS), "
+                     "not for the sandbox as a whole (forks and memfd files add up)")
+    if "cgroup-pids" not in layers:
+        notes.append("degraded: no pids cgroup here: processes are limited by RLIMIT_NPROC per user "
+                     "(not enforced for uid 0)" + ("" if "pidns" in layers else " and by nothing else"))
+    return notes
+
+
 def _wait_eof(fd, seconds) -> bool:
     """Read and discard until end of file; False if it did not come in time."""
     end = time.monotonic() + seconds
@@ -265,7 +277,7 @@ class StudentProcess:
                 self._kill_child()
                 break
             layers = [s for s in ready["layers"] if type(s) is str and _LAYER_RE.match(s)]
-            self.isolation = layers + self._child.plan.warnings
+            self.isolation = layers + self._child.plan.warnings + _whole_sandbox_notes(layers)
             load = {"op": "load", "name": self._name, "source": np.frombuffer(self._source, dtype=np.uint8)}
             try:
                 loaded, _, _ = self._exchange(protocol.encode(load), deadline, loading)
