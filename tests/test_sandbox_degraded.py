@@ -130,3 +130,13 @@ def test_grading_is_refused_when_nothing_confines(monkeypatch):
         assert not {"landlock-fs", "seccomp"} & set(student.isolation)
         assert any("nothing but rlimits" in s for s in student.isolation)
     process._plans.clear()
+
+
+def test_a_hidden_folder_inside_site_packages_is_split_around():
+    """A grader installed into site-packages: its files unreadable, the rest readable, the folder listable."""
+    site_dir = os.path.realpath(site.getsitepackages()[0])
+    hidden = os.path.join(site_dir, "numpy")  # stands in for an installed grader package
+    readable, listable = isolation.landlock_readable({hidden})
+    assert site_dir in listable and site_dir not in readable
+    assert hidden not in readable and not any(p.startswith(hidden + "/") for p in readable)
+    assert os.path.join(site_dir, "click") in readable

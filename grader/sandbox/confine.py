@@ -257,11 +257,10 @@ def kill_descendants(worker_pid) -> None:
     """In init: SIGKILL the worker's group and every child (orphans are ours: subreaper), until none is left."""
     import signal
 
-    for target in (worker_pid,):
-        try:
-            os.killpg(target, signal.SIGKILL)
-        except OSError:
-            pass
+    try:
+        os.killpg(worker_pid, signal.SIGKILL)
+    except OSError:
+        pass
     for _ in range(1000):
         kids = _children()
         if not kids:
@@ -307,7 +306,8 @@ def confine_without_namespaces(cfg) -> list:
 
     offered = cfg.get("confinement", [])
     scratch = os.path.realpath(cfg["scratch"])
-    layers = landlock.restrict(cfg.get("landlock_read", []), [scratch], _DEVICES) if "landlock" in offered else []
+    layers = landlock.restrict(cfg.get("landlock_read", []), [scratch], _DEVICES,
+                               cfg.get("landlock_list", [])) if "landlock" in offered else []
     return layers + (seccomp.install() if "seccomp" in offered else [])
 
 

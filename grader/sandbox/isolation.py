@@ -68,6 +68,7 @@ class Plan:
     keep: list
     warnings: list = field(default_factory=list)
     landlock_read: list = field(default_factory=list)  # degraded mode: what the worker may read
+    landlock_list: list = field(default_factory=list)  # ... and only list (folders holding something hidden)
     confinement: list = field(default_factory=list)  # degraded mode: the layers this platform offers
 
 
@@ -208,35 +209,36 @@ def _ancestors_and_self(path):
     return ["/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def landlock_readable(hidden) -> list:
-    """Folders (and files) the worker may read in the degraded mode: the system folders and the
-    Python install, split around anything hidden that lies inside them (e.g. a grader package
-    installed into site-packages), so that is not readable."""
+def landlock_readable(hidden) -> tuple:
+    """(readable, listable) for the worker without namespaces: the system folders and the Python
+    install are readable, split around anything hidden inside them (e.g. a grader package
+    installed into site-packages); the folders so split stay listable (names only), so imports
+    from them still work while the hidden files cannot be read."""
     roots = {os.path.realpath(p) for p in _VISIBLE_ROOTS if p not in ("/dev", "/proc", "/sys")} | set(keep_paths())
     hidden = {os.path.realpath(h) for h in hidden}
-    out = set()
+    read, listed = set(), set()
     for root in roots:
         if os.path.exists(root):
-            out.update(_split_around(root, hidden))
-    return sorted(out)
+            _split_around(root, hidden, read, listed)
+    return sorted(read), sorted(listed)
 
 
-def _split_around(path, hidden, depth=0):
-    """``path`` if nothing hidden is below it, else its entries that hold nothing hidden."""
+def _split_around(path, hidden, read, listed, depth=0):
+    """Add ``path`` to ``read`` if nothing hidden is below it, else list it and split its entries."""
     if not any(_is_under(h, path) for h in hidden):
-        return [path]
+        read.add(path)
+        return
     if depth > 8 or path in hidden or not os.path.isdir(path) or os.path.islink(path):
-        return []
+        return
     try:
         names = os.listdir(path)
     except OSError:
-        return []
-    out = []
+        return
+    listed.add(path)
     for name in names:
         child = os.path.join(path, name)
         if child not in hidden:
-            out += _split_around(child, hidden, depth + 1)
-    return out
+            _split_around(child, hidden, read, listed, depth + 1)
 
 
 def plan(extra_hide=(), namespaces=None, allow_unconfined=False) -> Plan:
@@ -269,8 +271,9 @@ def plan(extra_hide=(), namespaces=None, allow_unconfined=False) -> Plan:
     if prefix is not None:
         hide = sorted(set(hide) | set(unlisted_roots()))
     root = hasattr(os, "geteuid") and os.geteuid() == 0
+    readable, listable = landlock_readable(set(hide) | set(audit)) if "landlock" in offered else ([], [])
     return Plan(prefix=list(prefix or []), namespaces=prefix is not None,
                 drop_uid=root and ("--user" not in prefix if prefix is not None else "nobody" in offered),
                 hide=hide, hide_import=audit, keep=keep_paths(), warnings=notes,
-                landlock_read=landlock_readable(set(hide) | set(audit)) if "landlock" in offered else [],
+                landlock_read=readable, landlock_list=listable,
                 confinement=offered)

@@ -61,12 +61,13 @@ def _fs_rights(version):
     return rights
 
 
-def restrict(read_only, read_write, devices=()) -> list:
+def restrict(read_only, read_write, devices=(), list_only=()) -> list:
     """Confine this thread (and all it starts); the layer names put in place, [] if none.
 
     ``read_only``: folders or files readable (and executable); ``read_write``: folders
     with every right; ``devices``: character devices readable and writable
-    (``/dev/null``...).  Paths that do not exist are skipped.
+    (``/dev/null``...); ``list_only``: folders whose names may be listed (the files below
+    them need a rule of their own to be read).  Paths that do not exist are skipped.
     """
     version = abi()
     if version <= 0:
@@ -94,7 +95,8 @@ def restrict(read_only, read_write, devices=()) -> list:
     if ruleset < 0:
         return []
     try:
-        for paths, rights in ((read_only, READ_ONLY), (read_write, handled_fs), (devices, READ_FILE | WRITE_FILE)):
+        for paths, rights in ((read_only, READ_ONLY), (read_write, handled_fs), (devices, READ_FILE | WRITE_FILE),
+                              (list_only, READ_DIR)):
             for path in paths:
                 try:
                     fd = os.open(path, os.O_PATH | os.O_CLOEXEC)

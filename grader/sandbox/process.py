@@ -501,6 +501,7 @@ def _spawn(key) -> _Child:
         "namespaces": plan.namespaces, "userns": "--user" in plan.prefix, "drop_uid": plan.drop_uid,
         "scratch": scratch,
         "hide": plan.hide, "hide_import": plan.hide_import, "keep": plan.keep, "landlock_read": plan.landlock_read,
+        "landlock_list": plan.landlock_list,
         "confinement": plan.confinement,
         "limits": {"call_timeout": limits.call_timeout, "total_timeout": limits.total_timeout,
                    "memory_mb": limits.memory_mb, "max_file_mb": limits.max_file_mb,
