@@ -37,6 +37,7 @@ MAGIC = b"LSTM"
 PREFIX = struct.Struct(">4sIQ")  # magic, header length, payload length
 MAX_HEADER = 64 * 1024 * 1024
 MAX_DEPTH = 64
+_SMALL_HEADER = 64 * 1024  # below this, counting objects while parsing costs more than it saves
 _DTYPE_RE = re.compile(r"^[<>|=][biufc](1|2|4|8|16)$")
 
 
@@ -145,8 +146,8 @@ def decode(frame: bytes, *, max_items: int = 200_000):
     """The message of one complete frame; only plain data comes out.
 
     The decoder enforces the limits itself (the peer's encoder may be forged):
-    at most ``max_items`` values and JSON objects (counted while parsing, so a
-    forged header stops early), a header of at most ``header_cap`` bytes, and
+    at most ``max_items`` values and JSON objects (counted while parsing when
+    the header is larger than 64 KiB, so a forged header stops early), a header of at most ``header_cap`` bytes, and
     array descriptors that tile the payload exactly, in order, without overlap
     or gap -- so the arrays built never take more memory than the payload.
     """
@@ -163,8 +164,9 @@ def decode(frame: bytes, *, max_items: int = 200_000):
             raise ProtocolError(f"more than {max_items} values")
         return dict(pairs)
 
+    hook = count_object if hlen > _SMALL_HEADER else None  # a small header cannot hold much: parse at C speed
     try:
-        header = json.loads(frame[PREFIX.size:PREFIX.size + hlen].decode("utf-8"), object_pairs_hook=count_object)
+        header = json.loads(frame[PREFIX.size:PREFIX.size + hlen].decode("utf-8"), object_pairs_hook=hook)
     except (ValueError, RecursionError) as exc:
         raise ProtocolError(f"header is not valid JSON: {exc}") from None
     if type(header) is not dict or set(header) != {"msg", "arrays"} or type(header["arrays"]) is not list:
