@@ -10,9 +10,16 @@ status fd and exits, which kills anything the student left running.  Init
 never runs student code and stays out of the way of the worker's signals
 (pid 1 ignores default-action signals, which would hide crashes).
 
-Worker: drop privileges, set rlimits, scrub imports, install the audit hook,
-send ``ready`` (trusted: no student code has run yet), import the student's
-file, send ``loaded``, then serve ``call`` / ``signature`` requests.
+Init first joins the sandbox's cgroups (cgroups.py), so the worker and all
+it starts are counted together.  Without namespaces init is a child
+subreaper instead of a PID namespace: it kills every orphan it adopted when
+the worker ends or the grader sends SIGTERM.
+
+Worker: drop privileges, set rlimits, scrub imports, without namespaces
+Landlock and the seccomp filter, install the audit hook, send ``ready``
+(trusted: no student code has run yet), write the student's file (it comes
+in the ``load`` request: the scratch dir may be a tmpfs only the child sees),
+import it, send ``loaded``, then serve ``call`` / ``signature`` requests.
 """
 
 import json
