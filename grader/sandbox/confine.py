@@ -159,6 +159,8 @@ def drop_privileges(cfg) -> list:
     """Become 'nobody' (real root) or at least lose every capability (user namespace)."""
     import ctypes
 
+    if not sys.platform.startswith("linux"):  # setresuid, prctl and capset are Linux calls here
+        return []
     libc = _libc()
     layers = []
     if cfg.get("drop_uid") and os.getuid() == 0:

@@ -181,7 +181,7 @@ def degraded_confinement() -> list:
         offered.append("landlock")
     if seccomp.table() is not None:
         offered.append("seccomp")
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
+    if sys.platform.startswith("linux") and os.geteuid() == 0:
         offered.append("nobody" if others_can_run_python() else "no-caps")
     return offered
 
