@@ -55,6 +55,17 @@ def test_layers_are_reported_exactly():
     assert any(s.startswith("degraded:") and "landlock" in s for s in student.isolation)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid drop needs a root grader")
+def test_a_root_grader_runs_the_worker_as_nobody_who_can_still_import():
+    with degraded() as student:
+        out = student.call("identity_and_imports").value
+        layers = student.isolation
+    assert "nobody" in layers and out["uid"] == out["euid"] == 65534
+    assert out["imported"] == ["wave", "fractions", "click"]  # stdlib and site-packages, after the drop
+    if not isolation.others_can_run_python():
+        assert "keeps-dac-read-search" in layers and "landlock-fs" in layers
+
+
 @needs_landlock
 def test_the_reference_cannot_be_read_even_through_libc():
     assert "BEGIN SOLUTION" in REFERENCE.read_text()

@@ -20,7 +20,8 @@ MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 1
 MS_RELATIME, MS_STRICTATIME = 1 << 21, 1 << 24
 _KEEP_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
                "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 1, 38, 24
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_KEEPCAPS = 1, 38, 24, 8
+CAP_DAC_READ_SEARCH = 2
 NOBODY = 65534
 
 
@@ -156,7 +157,12 @@ def join_cgroups(cfg) -> list:
 
 
 def drop_privileges(cfg) -> list:
-    """Become 'nobody' (real root) or at least lose every capability (user namespace)."""
+    """Become 'nobody' (real root) or at least lose every capability (user namespace).
+
+    ``read_cap`` (no namespaces, Landlock active, and 'nobody' cannot read the
+    Python install, e.g. pyenv under /root): 'nobody' keeps CAP_DAC_READ_SEARCH
+    only, so it can read the install; Landlock decides what is readable at all.
+    """
     import ctypes
 
     if not sys.platform.startswith("linux"):  # setresuid, prctl and capset are Linux calls here
@@ -164,23 +170,39 @@ def drop_privileges(cfg) -> list:
     libc = _libc()
     layers = []
     if cfg.get("drop_uid") and os.getuid() == 0:
+        keep = 1 << CAP_DAC_READ_SEARCH if cfg.get("read_cap") else 0
+        if keep:
+            for cap in range(64):
+                if cap != CAP_DAC_READ_SEARCH:
+                    libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+            libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
         os.setgroups([])
         os.setresgid(NOBODY, NOBODY, NOBODY)
-        os.setresuid(NOBODY, NOBODY, NOBODY)  # clears every capability
+        os.setresuid(NOBODY, NOBODY, NOBODY)  # clears every capability (but the kept one from 'permitted')
         layers.append("nobody")
+        if keep:
+            if not _capset(libc, keep):
+                raise OSError("could not keep CAP_DAC_READ_SEARCH for 'nobody'")
+            layers.append("keeps-dac-read-search")
     elif os.geteuid() == 0:  # mapped root in a user namespace, or root that 'nobody' cannot replace
         for cap in range(64):
             libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-
-        class Header(ctypes.Structure):
-            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-        data = (ctypes.c_uint32 * 6)()
-        if libc.capset(ctypes.byref(Header(0x20080522, 0)), data) == 0:
+        if _capset(libc, 0):
             layers.append("no-caps")
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
         layers.append("no-new-privs")
     return layers
+
+
+def _capset(libc, caps) -> bool:
+    """Set effective = permitted = ``caps`` (a mask of the first 32), nothing inheritable."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    data = (ctypes.c_uint32 * 6)(caps, caps, 0, 0, 0, 0)
+    return libc.capset(ctypes.byref(Header(0x20080522, 0)), data) == 0
 
 
 def die_with_parent() -> None:

@@ -16,8 +16,9 @@ anything missing):
   capability and still gets RLIMIT_NPROC (enforced: outside it is an
   ordinary user).  Not exercised end to end by the test-suite here.
 * **Linux without namespaces** (a container; ``namespaces=False``): Landlock,
-  our seccomp filter, ``nobody`` (or uid 0 without capabilities when
-  ``nobody`` cannot read the Python install), subreaper init and process
+  our seccomp filter, ``nobody`` (keeping only CAP_DAC_READ_SEARCH, behind
+  Landlock, when ``nobody`` cannot read the Python install; uid 0 without
+  capabilities if there is no Landlock either), subreaper init and process
   group, the cgroup where writable, rlimits, import scrub, audit hook.  If
   none of Landlock, seccomp or a uid drop is available, ``plan`` raises
   SandboxUnavailable unless ``allow_unconfined``.
@@ -70,6 +71,7 @@ class Plan:
     landlock_read: list = field(default_factory=list)  # degraded mode: what the worker may read
     landlock_list: list = field(default_factory=list)  # ... and only list (folders holding something hidden)
     confinement: list = field(default_factory=list)  # degraded mode: the layers this platform offers
+    read_cap: bool = False  # degraded mode: 'nobody' keeps CAP_DAC_READ_SEARCH (Landlock limits reading)
 
 
 def namespace_prefix():
@@ -182,7 +184,8 @@ def degraded_confinement() -> list:
     if seccomp.table() is not None:
         offered.append("seccomp")
     if sys.platform.startswith("linux") and os.geteuid() == 0:
-        offered.append("nobody" if others_can_run_python() else "no-caps")
+        # 'nobody' needs to read the Python install: as is, or (behind Landlock) with CAP_DAC_READ_SEARCH
+        offered.append("nobody" if others_can_run_python() or "landlock" in offered else "no-caps")
     return offered
 
 
@@ -276,4 +279,5 @@ def plan(extra_hide=(), namespaces=None, allow_unconfined=False) -> Plan:
                 drop_uid=root and ("--user" not in prefix if prefix is not None else "nobody" in offered),
                 hide=hide, hide_import=audit, keep=keep_paths(), warnings=notes,
                 landlock_read=readable, landlock_list=listable,
+                read_cap=prefix is None and root and "nobody" in offered and not others_can_run_python(),
                 confinement=offered)

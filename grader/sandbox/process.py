@@ -502,7 +502,7 @@ def _spawn(key) -> _Child:
         "scratch": scratch,
         "hide": plan.hide, "hide_import": plan.hide_import, "keep": plan.keep, "landlock_read": plan.landlock_read,
         "landlock_list": plan.landlock_list,
-        "confinement": plan.confinement,
+        "confinement": plan.confinement, "read_cap": plan.read_cap,
         "limits": {"call_timeout": limits.call_timeout, "total_timeout": limits.total_timeout,
                    "memory_mb": limits.memory_mb, "max_file_mb": limits.max_file_mb,
                    "max_processes": limits.max_processes, "max_result_mb": limits.max_result_mb,
