@@ -184,8 +184,10 @@ def degraded_confinement() -> list:
     if seccomp.table() is not None:
         offered.append("seccomp")
     if sys.platform.startswith("linux") and os.geteuid() == 0:
-        # 'nobody' needs to read the Python install: as is, or (behind Landlock) with CAP_DAC_READ_SEARCH
-        offered.append("nobody" if others_can_run_python() or "landlock" in offered else "no-caps")
+        # 'nobody' needs to read the Python install: as is, or with CAP_DAC_READ_SEARCH behind Landlock
+        # (reading) and seccomp (which refuses open_by_handle_at, the other use of that capability)
+        behind_walls = "landlock" in offered and "seccomp" in offered
+        offered.append("nobody" if others_can_run_python() or behind_walls else "no-caps")
     return offered
 
 
