@@ -55,13 +55,18 @@ def tcp_connect(port):
 
 
 def survivor():
-    """A double fork that leaves the process group (setsid) and sleeps; the grandchild's pid."""
+    """A double fork that leaves the process group (setsid) and becomes ``sleep`` with an
+    empty environment (no LSTM_SANDBOX marker to be found by); the grandchild's pid."""
     r, w = os.pipe()
     pid = libc.fork()
     if pid == 0:
         libc.setsid()
         grandchild = libc.fork()
         if grandchild == 0:
+            argv = (ctypes.c_char_p * 3)(b"sleep", b"1000", None)
+            envp = (ctypes.c_char_p * 1)(None)
+            for path in (b"/bin/sleep", b"/usr/bin/sleep"):
+                libc.execve(path, argv, envp)
             while True:
                 libc.sleep(1000)
         os.write(w, str(grandchild).encode())
