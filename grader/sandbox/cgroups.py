@@ -123,6 +123,18 @@ class Group:
         """{controller: ``cgroup.procs`` file} the child's init writes ``0`` into (confine.join_cgroups)."""
         return {ctrl: os.path.join(d, "cgroup.procs") for ctrl, d in self.dirs.items()}
 
+    def adopt(self, pid) -> None:
+        """Move ``pid`` (the just-started child) in from the parent, while it is still starting
+        Python: a cgroup v1 move waits for an RCU grace period (~10-20 ms per controller), and
+        here that wait overlaps the child's start-up.  The child checks and joins itself if
+        this came too late (``unshare --fork`` already forked)."""
+        for path in self.procs_files().values():
+            try:
+                with open(path, "w") as fh:
+                    fh.write(str(pid))
+            except OSError:
+                pass
+
     def members(self) -> list:
         pids = set()
         for path in set(self.procs_files().values()):

@@ -145,12 +145,29 @@ def join_cgroups(cfg) -> list:
     layers = []
     for ctrl, path in sorted((cfg.get("cgroups") or {}).items()):
         try:
-            with open(path, "w") as fh:
-                fh.write("0")
-            layers.append(f"cgroup-{ctrl}")
+            if not _member_of(path):  # usually the parent moved us in already (cgroups.Group.adopt)
+                with open(path, "w") as fh:
+                    fh.write("0")
+            if _member_of(path):
+                layers.append(f"cgroup-{ctrl}")
         except OSError:
             pass
     return layers
+
+
+def _member_of(procs_file) -> bool:
+    """Is this process in the cgroup whose ``cgroup.procs`` is ``procs_file``?  (/proc/self/cgroup)"""
+    group = os.path.dirname(procs_file)
+    try:
+        with open("/proc/self/cgroup") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return False
+    for line in lines:
+        path = line.split(":", 2)[-1]
+        if path != "/" and group.endswith(path):
+            return True
+    return False
 
 
 # ----------------------------------------------------------------------------- privileges

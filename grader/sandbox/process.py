@@ -524,6 +524,7 @@ def _spawn(key) -> _Child:
         group.kill()
         _rmtree(scratch)
         raise
+    group.adopt(popen.pid)  # overlaps the slow cgroup move with the child's start-up
     for fd in (req_r, rep_w, st_w, out_w):
         os.close(fd)
     for fd in (req_w, rep_r, st_r, out_r):
