@@ -45,13 +45,9 @@ def _own_paths() -> dict:
 
 
 def _try_dir(base) -> bool:
-    probe = os.path.join(base, f"lstm-probe-{os.getpid()}")
-    try:
-        os.mkdir(probe)
-        os.rmdir(probe)
-        return True
-    except OSError:
-        return False
+    """May we create groups under ``base``?  (A mkdir/rmdir probe would cost a memory cgroup's
+    set-up and tear-down; ``Group`` falls back quietly if creating one fails after all.)"""
+    return os.access(base, os.W_OK | os.X_OK)
 
 
 def available() -> dict:

@@ -13,7 +13,6 @@ the degraded mode still confines.
 from __future__ import annotations
 
 import os
-import platform
 
 CREATE_RULESET, ADD_RULE, RESTRICT_SELF = 444, 445, 446  # same on x86_64 and aarch64
 CREATE_RULESET_VERSION = 1
@@ -40,7 +39,7 @@ def _syscall():
 
 def abi() -> int:
     """The Landlock ABI version of this kernel, 0 if there is none (or not Linux x86_64/aarch64)."""
-    if not platform.system() == "Linux" or platform.machine() not in ("x86_64", "aarch64"):
+    if not hasattr(os, "uname") or os.uname().sysname != "Linux" or os.uname().machine not in ("x86_64", "aarch64"):
         return 0
     try:
         libc, ctypes = _syscall()

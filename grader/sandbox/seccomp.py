@@ -17,7 +17,7 @@ Supported on x86_64 and aarch64; elsewhere ``install`` reports nothing.
 from __future__ import annotations
 
 import errno
-import platform
+import os
 import struct
 
 LD_W_ABS, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
@@ -65,9 +65,9 @@ _TABLES = {
 
 def table():
     """The syscall table of this machine, or None where the filter is not supported."""
-    if platform.system() != "Linux":
+    if not hasattr(os, "uname") or os.uname().sysname != "Linux":
         return None
-    return _TABLES.get(platform.machine())
+    return _TABLES.get(os.uname().machine)
 
 
 def _op(code, k=0, jt=0, jf=0) -> bytes:
