@@ -112,3 +112,27 @@ def test_without_a_cgroup_the_fallback_is_named(monkeypatch):
     assert not {"cgroup-memory", "cgroup-pids"} & set(layers)
     assert any(s.startswith("degraded: no memory cgroup") and "per process" in s for s in layers)
     assert any(s.startswith("degraded: no pids cgroup") for s in layers)
+
+
+@needs_pids_cgroup
+def test_stale_empty_groups_are_swept_but_busy_ones_are_not():
+    """A grader killed before its clean-up leaves empty groups behind; the next one removes them."""
+    import subprocess
+
+    base = cgroups.available()["pids"]
+    prefix = f"lstm-sandbox-sweeptest-{os.getpid()}-"
+    empty, busy = os.path.join(base, prefix + "empty"), os.path.join(base, prefix + "busy")
+    os.mkdir(empty)
+    os.mkdir(busy)
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        Path(busy, "cgroup.procs").write_text(str(sleeper.pid))
+        assert cgroups.sweep(base, prefix=prefix, min_age=0) == 1
+        assert not os.path.exists(empty) and os.path.exists(busy)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+        for _ in range(200):
+            if cgroups.sweep(base, prefix=prefix, min_age=0) or not os.path.exists(busy):
+                break
+    assert not os.path.exists(busy)

@@ -50,12 +50,44 @@ def _try_dir(base) -> bool:
     return os.access(base, os.W_OK | os.X_OK)
 
 
+PREFIX = "lstm-sandbox-"
+STALE_SECONDS = 120.0
+
+
 def available() -> dict:
-    """{'memory': parent dir, 'pids': parent dir, 'v2': bool} of what we may create here (probed once)."""
+    """{'memory': parent dir, 'pids': parent dir, 'v2': bool} of what we may create here (probed once;
+    also removes stale groups left by graders that were killed before they could clean up)."""
     with _lock:
         if "result" not in _found:
             _found["result"] = _probe()
+            for ctrl in ("memory", "pids"):
+                if ctrl in _found["result"]:
+                    sweep(_found["result"][ctrl])
         return _found["result"]
+
+
+def sweep(base, prefix=PREFIX, min_age=STALE_SECONDS) -> int:
+    """Remove empty groups named ``prefix...`` older than ``min_age`` seconds under ``base``.
+
+    A group in use is never empty (its child, or a waiting spare, is inside from
+    the start), and a younger one may be another grader's that is being set up;
+    rmdir refuses a group that still holds a process anyway.  Returns how many went.
+    """
+    removed = 0
+    now = time.time()
+    try:
+        names = [n for n in os.listdir(base) if n.startswith(prefix)]
+    except OSError:
+        return 0
+    for name in names:
+        path = os.path.join(base, name)
+        try:
+            if now - os.stat(path).st_mtime >= min_age:
+                os.rmdir(path)
+                removed += 1
+        except OSError:
+            pass
+    return removed
 
 
 def _probe() -> dict:

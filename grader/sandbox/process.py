@@ -495,7 +495,7 @@ def _spawn(key) -> _Child:
     out_r, out_w = os.pipe()
     marker = uuid.uuid4().hex
     started_markers.append(marker)
-    group = cgroups.Group(f"lstm-sandbox-{marker}", limits.memory_mb, limits.max_processes)
+    group = cgroups.Group(f"{cgroups.PREFIX}{marker}", limits.memory_mb, limits.max_processes)
     cfg = {
         "fds": {"req": req_r, "rep": rep_w, "status": st_w}, "cgroups": group.procs_files(),
         "namespaces": plan.namespaces, "userns": "--user" in plan.prefix, "drop_uid": plan.drop_uid,
