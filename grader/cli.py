@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from grader import __version__
+from grader.cli_sandbox import allow_unconfined, allow_unconfined_option
 from grader.formats import FORMATS
 from grader.lazy_commands import LazyGroup
 from grader.points import PointsError
@@ -42,6 +43,7 @@ def common_options(function):
                      help="Seconds one call of a student function may take (wall clock)."),
         click.option("--total-timeout", type=click.FloatRange(min=1.0), default=30.0, show_default=True,
                      help="Seconds all of the submission's calls together may take."),
+        allow_unconfined_option,
     ]
     for option in reversed(options):
         function = option(function)
@@ -51,11 +53,14 @@ def common_options(function):
 def run_grading(submission: Path, suite: str, output_format: str, out_dir: Path | None,
                 timeout: float, total_timeout: float, points_file: Path | None = None) -> None:
     """Grade, print the report, write the files: shared by `grade` and `check`."""
-    from grader.sandbox import Limits
+    from grader.sandbox import Limits, SandboxUnavailable
     from grader.sandbox.process import prestart
 
-    limits = Limits(call_timeout=timeout, total_timeout=total_timeout)
-    prestart(limits, one_shot=True)  # the sandbox child starts while the grader imports pytest
+    limits = Limits(call_timeout=timeout, total_timeout=total_timeout, allow_unconfined=allow_unconfined())
+    try:
+        prestart(limits, one_shot=True)  # the sandbox child starts while the grader imports pytest
+    except SandboxUnavailable as error:
+        raise click.ClickException(str(error)) from None
     from grader.grading import GradingOptions, grade
     from grader.outputs import write_report_files
     from grader.progress import StatusLine
@@ -64,7 +69,7 @@ def run_grading(submission: Path, suite: str, output_format: str, out_dir: Path 
     try:
         with StatusLine(sys.stderr, f"{'grading' if suite == 'hidden' else 'checking'} {submission.name}"):
             report = grade(submission, options)
-    except (SubmissionError, PointsError) as error:
+    except (SubmissionError, PointsError, SandboxUnavailable) as error:
         raise click.ClickException(str(error)) from None
     if out_dir is not None:
         write_report_files(report, out_dir)

@@ -346,7 +346,8 @@ def test_forged_results_do_not_escape(sandbox, tmp_path, monkeypatch):
     student = sandbox(HOSTILE / "forge_results.py", hide=[out_dir])
     written = student.call("forge", str(cwd), str(out_dir)).value
     assert written == [os.path.join(os.path.realpath(student.scratch_dirs[-1]), "results.json")]  # only its scratch dir
-    assert (Path(student.scratch_dirs[-1]) / "results.json").exists()
+    # the scratch dir is a tmpfs only the child sees: not even the host's scratch dir gets the file
+    assert not (Path(student.scratch_dirs[-1]) / "results.json").exists()
     student.close()
     assert list(cwd.iterdir()) == [] and list(out_dir.iterdir()) == []
     assert not Path(student.scratch_dirs[-1]).exists()
@@ -384,7 +385,7 @@ def test_isolation_layers_reported(sandbox):
     layers = sandbox(REFERENCE).isolation
     assert {"rlimits", "audit-hook", "import-scrub"} <= set(layers)
     if HAS_NS:
-        assert {"netns", "mountns", "pidns", "ro-fs", "no-new-privs"} <= set(layers)
+        assert {"netns", "mountns", "pidns", "ipcns", "scratch-tmpfs", "ro-fs", "no-new-privs"} <= set(layers)
         assert ("nobody" in layers) == (os.geteuid() == 0)
 
 
@@ -393,3 +394,12 @@ def test_isolation_layers_reported(sandbox):
 
 def test_outcome_types_are_plain():
     assert CallOutcome(value=1).ok and not CallOutcome(error=StudentError("timeout", "x")).ok
+
+
+
+def test_no_sandbox_process_left_at_the_end():
+    """Every child this interpreter started (spares included) is gone; other graders on the
+    machine, and other test workers, have other markers."""
+    process.shutdown_spares()
+    assert process.started_markers
+    assert pids_with_marker(process.started_markers) == []

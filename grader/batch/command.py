@@ -13,6 +13,7 @@ import click
 from grader import __version__
 from grader.batch.discover import LayoutError, discover
 from grader.batch.gradebook import Entry, render_csv, write_atomic
+from grader.cli_sandbox import allow_unconfined, allow_unconfined_option, refuse_if_unconfined
 
 GRADES_CSV = "grades.csv"
 MANIFEST = "batch.json"  # the settings OUT was graded with; a rerun must match them
@@ -104,6 +105,7 @@ def format_duration(seconds: float) -> str:
                                    "assignment to grade (needed when students have several).")
 @click.option("--regrade", is_flag=True, help="Grade every submission again, ignoring earlier results in OUT.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary.")
+@allow_unconfined_option
 def batch(submissions, out_dir, workers, scheduler, timeout, total_timeout, points_file, assignment,
           regrade, quiet):
     """Grade every submission in SUBMISSIONS in parallel, with the hidden checks.
@@ -134,14 +136,16 @@ def batch(submissions, out_dir, workers, scheduler, timeout, total_timeout, poin
     from grader.batch.engine import BatchInterrupted, BatchRun, default_executor_factory, load_result
     from grader.grading import GradingOptions
     from grader.points import PointsError, points_for
-    from grader.sandbox import Limits
+    from grader.sandbox import Limits, SandboxUnavailable
 
     options = GradingOptions(suite="hidden", points_file=points_file,
-                             limits=Limits(call_timeout=timeout, total_timeout=total_timeout))
+                             limits=Limits(call_timeout=timeout, total_timeout=total_timeout,
+                                           allow_unconfined=allow_unconfined()))
     try:
+        refuse_if_unconfined(options.limits)
         points = points_for("hidden", points_file)
         found = discover(submissions, assignment, exclude=(out_dir,))
-    except (PointsError, LayoutError) as error:
+    except (PointsError, LayoutError, SandboxUnavailable) as error:
         raise click.ClickException(str(error)) from None
     check_manifest(out_dir, settings(options, points), regrade)
 

@@ -10,8 +10,9 @@ and ``child`` (run inside the child, standalone), ``process`` (the parent
 side), ``outcome`` (result types).  See docs/sandbox.md.
 """
 
+from .isolation import SandboxUnavailable
 from .limits import Limits
 from .outcome import CallOutcome, StudentError
 from .process import StudentProcess
 
-__all__ = ["Limits", "StudentProcess", "CallOutcome", "StudentError"]
+__all__ = ["Limits", "StudentProcess", "CallOutcome", "StudentError", "SandboxUnavailable"]

@@ -10,9 +10,16 @@ status fd and exits, which kills anything the student left running.  Init
 never runs student code and stays out of the way of the worker's signals
 (pid 1 ignores default-action signals, which would hide crashes).
 
-Worker: drop privileges, set rlimits, scrub imports, install the audit hook,
-send ``ready`` (trusted: no student code has run yet), import the student's
-file, send ``loaded``, then serve ``call`` / ``signature`` requests.
+Init first joins the sandbox's cgroups (cgroups.py), so the worker and all
+it starts are counted together.  Without namespaces init is a child
+subreaper instead of a PID namespace: it kills every orphan it adopted when
+the worker ends or the grader sends SIGTERM.
+
+Worker: drop privileges, set rlimits, scrub imports, without namespaces
+Landlock and the seccomp filter, install the audit hook, send ``ready``
+(trusted: no student code has run yet), write the student's file (it comes
+in the ``load`` request: the scratch dir may be a tmpfs only the child sees),
+import it, send ``loaded``, then serve ``call`` / ``signature`` requests.
 """
 
 import json
@@ -21,6 +28,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import confine  # noqa: E402
+import landlock  # noqa: E402,F401  (used by confine without namespaces)
+import seccomp  # noqa: E402,F401
 import protocol  # noqa: E402  (imports numpy: once here in init, inherited by the worker)
 import train_loop  # noqa: E402  (the training check's loop: one request, see train_loop.py)
 
@@ -30,10 +39,15 @@ del sys.path[0]
 def main():
     cfg = json.loads(sys.argv[1])
     fds = cfg["fds"]
-    layers = []
+    layers = confine.join_cgroups(cfg)  # first: everything started from here on is inside
     if cfg["namespaces"]:
         confine.die_with_parent()  # our parent is unshare
-        layers += ["netns", "pidns"] + confine.build_filesystem(cfg)
+        layers += ["netns", "pidns", "ipcns"] + confine.build_filesystem(cfg)
+    else:
+        layers += confine.become_subreaper() + ["process-group"]
+        if cfg.get("drop_uid"):
+            os.chown(cfg["scratch"], confine.NOBODY, confine.NOBODY)
+            os.chmod(cfg["scratch"], 0o700)
     cfg["home"] = cfg["scratch"]
     os.chdir(cfg["home"])
     pid = os.fork()
@@ -50,6 +64,14 @@ def main():
     os.close(fds["req"])
     os.close(fds["rep"])
     os.close(0)
+    if not cfg["namespaces"]:  # no PID namespace: on SIGTERM from the grader, kill what the worker left
+        import signal
+
+        def stop(*_):
+            confine.kill_descendants(pid)
+            os._exit(0)
+
+        signal.signal(signal.SIGTERM, stop)
     while True:  # init: reap everything, report the worker's end
         try:
             got, status = os.waitpid(-1, 0)
@@ -62,6 +84,8 @@ def main():
     else:
         note = f"exit {os.waitstatus_to_exitcode(status)}"
     os.write(fds["status"], note.encode())
+    if not cfg["namespaces"]:
+        confine.kill_descendants(pid)
     os._exit(0)
 
 
@@ -71,17 +95,20 @@ def send(cfg, msg):
 
 def worker(cfg, layers):
     confine.die_with_parent()
-    if cfg["namespaces"]:
-        layers += confine.drop_privileges(cfg)
+    layers += confine.drop_privileges(cfg)
     layers += confine.set_rlimits(cfg)
     layers += confine.scrub_imports(cfg)
+    if not cfg["namespaces"]:
+        layers += confine.confine_without_namespaces(cfg)
     layers += confine.install_audit_hook(cfg)
     send(cfg, {"op": "ready", "layers": layers})
-    request = protocol.read_frame(cfg["fds"]["req"], 1 << 20)  # a warm spare waits here
+    request = protocol.read_frame(cfg["fds"]["req"], 1 << 28)  # a warm spare waits here
     if request is None or request.get("op") != "load":
         return
     cfg["student_name"] = request["name"]
     cfg["student_path"] = os.path.join(cfg["home"], request["name"])
+    with open(cfg["student_path"], "wb") as fh:  # the scratch dir may be a tmpfs only we can see
+        fh.write(request["source"].tobytes())
     module, error = load(cfg)
     flush()
     send(cfg, {"op": "loaded", "error": error})

@@ -20,7 +20,8 @@ MS_REMOUNT, MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC = 32, 1024, 2048, 4096, 1
 MS_RELATIME, MS_STRICTATIME = 1 << 21, 1 << 24
 _KEEP_FLAGS = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC, "noatime": MS_NOATIME,
                "nodiratime": MS_NODIRATIME, "relatime": MS_RELATIME, "strictatime": MS_STRICTATIME}
-PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 1, 38, 24
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_KEEPCAPS = 1, 38, 24, 8
+CAP_DAC_READ_SEARCH = 2
 NOBODY = 65534
 
 
@@ -105,8 +106,16 @@ def build_filesystem(cfg) -> list:
             _hide(libc, path, keep)
         else:
             _mount(libc, "/dev/null", path, None, MS_BIND)
-    _mount(libc, scratch, scratch, None, MS_BIND)  # its own mount, left writable below
-    layers.append("mountns")
+    # the scratch dir: a small tmpfs of its own (a total size cap; gone with the namespace)
+    options = f"size={int(cfg['limits'].get('max_scratch_mb', 64))}m,mode=0700"
+    if cfg.get("drop_uid"):
+        options += f",uid={NOBODY},gid={NOBODY}"
+    try:
+        _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV, options)
+        layers += ["mountns", "scratch-tmpfs"]
+    except OSError:
+        _mount(libc, scratch, scratch, None, MS_BIND)  # its own mount, left writable below
+        layers.append("mountns")
 
     # read-only everywhere but the scratch dir; keep each mount's locked flags (user namespaces)
     failed_root = False
@@ -128,33 +137,89 @@ def build_filesystem(cfg) -> list:
     return layers
 
 
+# ----------------------------------------------------------------------------- cgroups
+
+
+def join_cgroups(cfg) -> list:
+    """Move this process (init, before it forks the worker) into the sandbox's cgroups."""
+    layers = []
+    for ctrl, path in sorted((cfg.get("cgroups") or {}).items()):
+        try:
+            if not _member_of(path):  # usually the parent moved us in already (cgroups.Group.adopt)
+                with open(path, "w") as fh:
+                    fh.write("0")
+            if _member_of(path):
+                layers.append(f"cgroup-{ctrl}")
+        except OSError:
+            pass
+    return layers
+
+
+def _member_of(procs_file) -> bool:
+    """Is this process in the cgroup whose ``cgroup.procs`` is ``procs_file``?  (/proc/self/cgroup)"""
+    group = os.path.dirname(procs_file)
+    try:
+        with open("/proc/self/cgroup") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return False
+    for line in lines:
+        path = line.split(":", 2)[-1]
+        if path != "/" and group.endswith(path):
+            return True
+    return False
+
+
 # ----------------------------------------------------------------------------- privileges
 
 
 def drop_privileges(cfg) -> list:
-    """Become 'nobody' (real root) or at least lose every capability (user namespace)."""
+    """Become 'nobody' (real root) or at least lose every capability (user namespace).
+
+    ``read_cap`` (no namespaces, Landlock active, and 'nobody' cannot read the
+    Python install, e.g. pyenv under /root): 'nobody' keeps CAP_DAC_READ_SEARCH
+    only, so it can read the install; Landlock decides what is readable at all.
+    """
     import ctypes
 
+    if not sys.platform.startswith("linux"):  # setresuid, prctl and capset are Linux calls here
+        return []
     libc = _libc()
     layers = []
     if cfg.get("drop_uid") and os.getuid() == 0:
+        keep = 1 << CAP_DAC_READ_SEARCH if cfg.get("read_cap") else 0
+        if keep:
+            for cap in range(64):
+                if cap != CAP_DAC_READ_SEARCH:
+                    libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+            libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
         os.setgroups([])
         os.setresgid(NOBODY, NOBODY, NOBODY)
-        os.setresuid(NOBODY, NOBODY, NOBODY)  # clears every capability
+        os.setresuid(NOBODY, NOBODY, NOBODY)  # clears every capability (but the kept one from 'permitted')
         layers.append("nobody")
-    elif cfg.get("namespaces") and os.geteuid() == 0:  # mapped root in a user namespace
+        if keep:
+            if not _capset(libc, keep):
+                raise OSError("could not keep CAP_DAC_READ_SEARCH for 'nobody'")
+            layers.append("keeps-dac-read-search")
+    elif os.geteuid() == 0:  # mapped root in a user namespace, or root that 'nobody' cannot replace
         for cap in range(64):
             libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-
-        class Header(ctypes.Structure):
-            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-        data = (ctypes.c_uint32 * 6)()
-        if libc.capset(ctypes.byref(Header(0x20080522, 0)), data) == 0:
+        if _capset(libc, 0):
             layers.append("no-caps")
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0:
         layers.append("no-new-privs")
     return layers
+
+
+def _capset(libc, caps) -> bool:
+    """Set effective = permitted = ``caps`` (a mask of the first 32), nothing inheritable."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    data = (ctypes.c_uint32 * 6)(caps, caps, 0, 0, 0, 0)
+    return libc.capset(ctypes.byref(Header(0x20080522, 0)), data) == 0
 
 
 def die_with_parent() -> None:
@@ -179,7 +244,9 @@ def set_rlimits(cfg) -> list:
         ("RLIMIT_FSIZE", lim["max_file_mb"] * mb, lim["max_file_mb"] * mb),
         ("RLIMIT_CORE", 0, 0),
     ]
-    if os.geteuid() != 0:
+    if os.geteuid() != 0 or cfg.get("userns"):
+        # in a user namespace the worker is uid 0 inside but an ordinary user outside,
+        # without capabilities there: the kernel enforces RLIMIT_NPROC for it
         wanted.append(("RLIMIT_NPROC", lim["max_processes"], lim["max_processes"]))
     done = True
     for name, soft, hard in wanted:
@@ -208,6 +275,81 @@ def allow_cpu_for_next_call(cfg) -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (min(soft, hard) if hard >= 0 else soft, hard))
     except (ValueError, OSError):
         pass
+
+
+# ----------------------------------------------------------------------------- without namespaces
+
+
+PR_SET_CHILD_SUBREAPER = 36
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/random", "/dev/urandom")
+
+
+def become_subreaper() -> list:
+    """Init adopts every orphan of the worker (a ``setsid`` double fork included), so it can kill them."""
+    if not sys.platform.startswith("linux"):
+        return []
+    import ctypes
+
+    return ["subreaper"] if _libc().prctl(PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(1), ctypes.c_ulong(0),
+                                          ctypes.c_ulong(0), ctypes.c_ulong(0)) == 0 else []
+
+
+def kill_descendants(worker_pid) -> None:
+    """In init: SIGKILL the worker's group and every child (orphans are ours: subreaper), until none is left."""
+    import signal
+
+    try:
+        os.killpg(worker_pid, signal.SIGKILL)
+    except OSError:
+        pass
+    for _ in range(1000):
+        kids = _children()
+        if not kids:
+            return
+        for pid in kids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:  # reap what died; orphans of the dead become our children next round
+            try:
+                got, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if got == 0:
+                break
+
+
+def _children() -> list:
+    me = os.getpid()
+    try:
+        with open(f"/proc/{me}/task/{me}/children") as fh:
+            return [int(x) for x in fh.read().split()]
+    except OSError:
+        pass
+    kids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[1]) == me:
+                        kids.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
+    return kids
+
+
+def confine_without_namespaces(cfg) -> list:
+    """Landlock (read the Python install and system folders, read-write the scratch dir, no TCP,
+    scoped signals and abstract sockets) and the seccomp filter, in the worker after the uid drop."""
+    import landlock
+    import seccomp
+
+    offered = cfg.get("confinement", [])
+    scratch = os.path.realpath(cfg["scratch"])
+    layers = landlock.restrict(cfg.get("landlock_read", []), [scratch], _DEVICES,
+                               cfg.get("landlock_list", [])) if "landlock" in offered else []
+    return layers + (seccomp.install() if "seccomp" in offered else [])
 
 
 # ----------------------------------------------------------------------------- imports and audit hook

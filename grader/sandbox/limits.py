@@ -24,6 +24,11 @@ class Limits:
                       grader is root and namespaces work).
     max_result_mb:    largest message (return value) accepted from the child.
     max_items:        most non-array values (list items, numbers...) in one return value.
+    max_scratch_mb:   total size of the scratch dir (a tmpfs in the mount namespace; without
+                      namespaces only max_file_mb per file applies).
+    allow_unconfined: grade even where no confinement layer at all is available (no
+                      namespaces, Landlock, seccomp nor uid drop); off by default, then
+                      starting a child raises SandboxUnavailable.
     """
 
     call_timeout: float = 3.0  # a correct call takes milliseconds; three hanging functions cost < 15 s
@@ -34,3 +39,5 @@ class Limits:
     max_processes: int = 64
     max_result_mb: int = 256
     max_items: int = 200_000
+    max_scratch_mb: int = 64
+    allow_unconfined: bool = False

@@ -32,11 +32,14 @@ import uuid
 import weakref
 from pathlib import Path
 
-from . import isolation, protocol
+import numpy as np
+
+from . import cgroups, isolation, protocol
+from .cleanup import remove_tree
 from .limits import Limits
 from .outcome import CallOutcome, StudentError
 
-_RUNNER_FILES = ("child.py", "confine.py", "protocol.py", "train_loop.py")
+_RUNNER_FILES = ("child.py", "confine.py", "protocol.py", "landlock.py", "seccomp.py", "train_loop.py")
 _KINDS = {"exception", "not-implemented", "timeout", "memory", "exit", "crash", "output", "garbage", "load", "missing"}
 TRAIN_CALLS = 3  # the training run (about 270 calls of the student's functions) may take three calls' time
 _LAYER_RE = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -49,8 +52,8 @@ def _secs(x: float) -> str:
 class _Child:
     """One running child: its process and the parent's ends of the pipes."""
 
-    def __init__(self, popen, scratch, req, rep, status, out, marker, plan):
-        self.popen, self.scratch, self.marker, self.plan = popen, scratch, marker, plan
+    def __init__(self, popen, scratch, req, rep, status, out, marker, plan, group):
+        self.popen, self.scratch, self.marker, self.plan, self.group = popen, scratch, marker, plan, group
         self.req, self.rep, self.status, self.out = req, rep, status, out
 
     def kill(self):
@@ -58,6 +61,12 @@ class _Child:
         is gone (with a PID namespace: everything the student started); then close the
         pipes and delete the scratch dir.  Stragglers outside the group (degraded mode,
         ``setsid``) are found by the marker in their environment."""
+        if not self.plan.namespaces and self.popen.poll() is None:  # init kills its adopted orphans first
+            try:
+                os.kill(self.popen.pid, signal.SIGTERM)
+                self.popen.wait(timeout=2)
+            except (ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
+                pass
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -66,6 +75,7 @@ class _Child:
             self.popen.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        self.group.kill()  # every member, also those that left the process group
         if not _wait_eof(self.out, 2.0 if self.plan.namespaces else 0.2):
             _kill_marked(self.marker)
             _wait_eof(self.out, 2.0)
@@ -75,6 +85,18 @@ class _Child:
             except OSError:
                 pass
         _rmtree(self.scratch)
+
+
+def _whole_sandbox_notes(layers) -> list:
+    """Say honestly what bounds memory and processes when no cgroup could be used."""
+    notes = []
+    if "cgroup-memory" not in layers:
+        notes.append("degraded: no memory cgroup here: memory is limited per process (RLIMIT_AS), "
+                     "not for the sandbox as a whole (forks and memfd files add up)")
+    if "cgroup-pids" not in layers:
+        notes.append("degraded: no pids cgroup here: processes are limited by RLIMIT_NPROC per user "
+                     "(not enforced for uid 0)" + ("" if "pidns" in layers else " and by nothing else"))
+    return notes
 
 
 def _wait_eof(fd, seconds) -> bool:
@@ -106,15 +128,7 @@ def _kill_marked(marker):
 
 
 def _rmtree(path):
-    def retry(func, p, _exc):
-        try:
-            os.chmod(os.path.dirname(p), 0o700)
-            os.chmod(p, 0o700)
-            func(p)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=retry)
+    remove_tree(path)  # iterative, follows no symlink (cleanup.py)
 
 
 class _Died(Exception):
@@ -276,10 +290,10 @@ class StudentProcess:
                 self._kill_child()
                 break
             layers = [s for s in ready["layers"] if type(s) is str and _LAYER_RE.match(s)]
-            self.isolation = layers + self._child.plan.warnings
-            Path(self._child.scratch, self._name).write_bytes(self._source)
+            self.isolation = layers + self._child.plan.warnings + _whole_sandbox_notes(layers)
+            load = {"op": "load", "name": self._name, "source": np.frombuffer(self._source, dtype=np.uint8)}
             try:
-                loaded, _, _ = self._exchange(protocol.encode({"op": "load", "name": self._name}), deadline, loading)
+                loaded, _, _ = self._exchange(protocol.encode(load), deadline, loading)
                 if loaded.get("op") != "loaded":
                     raise _Died(self._garbage(None, "no load message"))
                 if loaded.get("error") is not None:
@@ -386,7 +400,7 @@ class StudentProcess:
                     if len(buf) >= need > protocol.PREFIX.size:
                         if len(buf) > need:
                             raise protocol.ProtocolError("bytes after the frame")
-                        msg = protocol.decode(bytes(buf))
+                        msg = protocol.decode(bytes(buf), max_items=self.limits.max_items)
                         if type(msg) is not dict:
                             raise protocol.ProtocolError("message is not a dict")
                         out += self._drain_output()
@@ -472,6 +486,7 @@ class StudentProcess:
 
 _plans: dict = {}
 _spares: dict = {}
+started_markers: list = []  # LSTM_SANDBOX marker of every child this interpreter started
 _spares_lock = threading.Lock()
 
 
@@ -480,7 +495,7 @@ def _spawn(key) -> _Child:
     limits, hide, namespaces, _cwd = key
     with _spares_lock:
         if key not in _plans:
-            _plans[key] = isolation.plan(hide, namespaces)
+            _plans[key] = isolation.plan(hide, namespaces, limits.allow_unconfined)
         plan = _plans[key]
     scratch = tempfile.mkdtemp(prefix="lstm-sandbox-")
     runner = os.path.join(scratch, ".runner")
@@ -494,16 +509,21 @@ def _spawn(key) -> _Child:
     rep_r, rep_w = os.pipe()
     st_r, st_w = os.pipe()
     out_r, out_w = os.pipe()
+    marker = uuid.uuid4().hex
+    started_markers.append(marker)
+    group = cgroups.Group(f"{cgroups.PREFIX}{marker}", limits.memory_mb, limits.max_processes)
     cfg = {
-        "fds": {"req": req_r, "rep": rep_w, "status": st_w},
-        "namespaces": plan.namespaces, "drop_uid": plan.drop_uid, "scratch": scratch,
-        "hide": plan.hide, "hide_import": plan.hide_import, "keep": plan.keep,
+        "fds": {"req": req_r, "rep": rep_w, "status": st_w}, "cgroups": group.procs_files(),
+        "namespaces": plan.namespaces, "userns": "--user" in plan.prefix, "drop_uid": plan.drop_uid,
+        "scratch": scratch,
+        "hide": plan.hide, "hide_import": plan.hide_import, "keep": plan.keep, "landlock_read": plan.landlock_read,
+        "landlock_list": plan.landlock_list,
+        "confinement": plan.confinement, "read_cap": plan.read_cap,
         "limits": {"call_timeout": limits.call_timeout, "total_timeout": limits.total_timeout,
                    "memory_mb": limits.memory_mb, "max_file_mb": limits.max_file_mb,
                    "max_processes": limits.max_processes, "max_result_mb": limits.max_result_mb,
-                   "max_items": limits.max_items},
+                   "max_items": limits.max_items, "max_scratch_mb": limits.max_scratch_mb},
     }
-    marker = uuid.uuid4().hex
     home = scratch
     env = {"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
            "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONIOENCODING": "utf-8",
@@ -517,13 +537,15 @@ def _spawn(key) -> _Child:
     except OSError:
         for fd in (req_r, req_w, rep_r, rep_w, st_r, st_w, out_r, out_w):
             os.close(fd)
+        group.kill()
         _rmtree(scratch)
         raise
+    group.adopt(popen.pid)  # overlaps the slow cgroup move with the child's start-up
     for fd in (req_r, rep_w, st_w, out_w):
         os.close(fd)
     for fd in (req_w, rep_r, st_r, out_r):
         os.set_blocking(fd, False)
-    return _Child(popen, scratch, req_w, rep_r, st_r, out_r, marker, plan)
+    return _Child(popen, scratch, req_w, rep_r, st_r, out_r, marker, plan, group)
 
 
 def _take_spare(key):
