@@ -26,6 +26,7 @@ from grader import progress
 from grader.checks.boundary import Boundary
 from grader.contained_diagnosis import diagnose_function
 from grader.sandbox import CallOutcome, Limits, StudentProcess
+from grader.sandbox.process import grades_once, prestart
 from grader.sandbox.outcome import StudentError
 
 TRAINED_FUNCTIONS = ("forward", "backward", "clip_and_update")
@@ -44,6 +45,7 @@ class GradingSession:
         self.diagnosis_parts: list[dict] = []
         self._process: StudentProcess | None = None
         self._process = self._start(used=0.0)
+        prestart(limits, one_shot=grades_once())  # phase 2's child starts (numpy) while phase 1 runs
 
     def __enter__(self):
         return self

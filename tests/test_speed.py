@@ -107,3 +107,19 @@ def test_the_suites_run_without_the_plugins_they_do_not_use(tmp_path):
     assert probe.active["junitxml"] is True  # record_property: partial credit
     assert not any(probe.active[name] for name in UNUSED_PLUGINS)
     assert plugin.outcomes and not any(o.internal_error for o in plugin.outcomes)
+
+
+def test_a_one_shot_grading_starts_one_warm_child_per_phase():
+    """The CLI grades once: its prestarted child serves phase 1, one more
+    started while phase 1 runs serves phase 2, and no spare is left unused."""
+    code = ("from pathlib import Path\n"
+            "from grader.sandbox import Limits, process\n"
+            "from grader.grading import GradingOptions, grade\n"
+            "limits = Limits()\n"
+            "process.prestart(limits, one_shot=True)\n"
+            f"report = grade(Path({str(REFERENCE)!r}), GradingOptions(limits=limits))\n"
+            "print(report.score, len(process.started_markers), len(process._spares))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    score, started, spares_left = done.stdout.split()
+    assert float(score) == 100.0
+    assert (int(started), int(spares_left)) == (2, 0)

@@ -569,6 +569,7 @@ def _put_spare(key):
 
 
 _keep_warm = [True]  # start a spare after the next start (prestart(one_shot=True) skips one)
+_one_shot = [False]  # prestart(one_shot=True) was called: the CLI grading one file
 
 
 def prestart(limits: Limits | None = None, hide=(), namespaces: bool | None = None, *,
@@ -579,8 +580,15 @@ def prestart(limits: Limits | None = None, hide=(), namespaces: bool | None = No
     this process grades once, so the start that takes this child starts no further
     spare (a child's start-up saved); later starts (after a crash) do again."""
     if one_shot:
+        _one_shot[0] = True
         _keep_warm[0] = False
     _put_spare((limits or Limits(), tuple(hide), namespaces, os.getcwd()))
+
+
+def grades_once() -> bool:
+    """Whether this process said it grades once (``prestart(one_shot=True)``):
+    then a caller that needs one more child asks for it with one_shot too."""
+    return _one_shot[0]
 
 
 def shutdown_spares():
