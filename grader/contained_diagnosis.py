@@ -1,7 +1,8 @@
 """The diagnosis, one function at a time, each contained.
 
 ``diagnose(call)`` analyses forward, backward and clip_and_update together.
-Here each function is diagnosed on its own (the other two are not called), so
+Here each function is diagnosed on its own (``diagnose(call, (function,))``:
+the other two are not called), so
 that (1) forward can be diagnosed in the grading phase that never saw a
 reference cache, the others later, and (2) if the diagnosis fails on one
 function's values, the report says that function could not be analysed and
@@ -11,38 +12,24 @@ the other two are still diagnosed. The results merge into the shape of
 
 from __future__ import annotations
 
-from grader.sandbox.outcome import CallOutcome, StudentError
-
 FUNCTIONS = ("forward", "backward", "clip_and_update")
-NOT_ASKED = CallOutcome(error=StudentError("missing", "not part of this diagnosis"))
-
-
-def only(call, function: str):
-    """``call`` for ``function``; every other function is not called."""
-    def restricted(name, *args, **kwargs):
-        return call(name, *args, **kwargs) if name == function else NOT_ASKED
-    return restricted
 
 
 def diagnose_function(call, function: str) -> dict:
-    """The diagnosis of one function: its bugs, findings, ok flag and, when it
-    could not be analysed, why (plus ``internal``: the grader's own error)."""
+    """The diagnosis of one function (the others are not called): its bugs,
+    findings, ok flag and, when it could not be analysed, why (plus
+    ``internal``: the grader's own error)."""
     from grader.diagnosis import diagnose
 
     try:
-        result = diagnose(only(call, function)).to_json()
+        result = diagnose(call, (function,)).to_json()
     except Exception as error:  # noqa: BLE001 - contained: the other functions are still diagnosed
         reason = f"{function} could not be analysed (an internal fault of the grader, not your code)"
         finding = {"function": function, "wrong": [], "right": [], "where": "", "first_step": None, "probes": [],
                    "message": reason + "; the checks still score it."}
         return {"bugs": [], "unexplained": [finding], "functions_ok": {function: False},
                 "undiagnosed": {function: reason}, "internal": f"{type(error).__name__}: {error}"}
-    mine = [finding for finding in result["unexplained"] if finding.get("function") == function]
-    undiagnosed = result.get("undiagnosed", {})
-    return {"bugs": [bug for bug in result["bugs"] if bug.get("function") == function],
-            "unexplained": mine,
-            "functions_ok": {function: result["functions_ok"].get(function, False)},
-            "undiagnosed": {function: undiagnosed[function]} if function in undiagnosed else {}}
+    return {key: result[key] for key in ("bugs", "unexplained", "functions_ok", "undiagnosed")}
 
 
 def merged(parts: list[dict]) -> dict:

@@ -63,12 +63,16 @@ class Diagnosis:
         }
 
 
-def diagnose(call: Callable) -> Diagnosis:
-    """Diagnose a submission through ``call(name, *args) -> CallOutcome``."""
+OBSERVER_OF = dict(zip(FUNCTIONS, OBSERVERS))  # each observer calls only its own function
+
+
+def diagnose(call: Callable, functions: tuple = FUNCTIONS) -> Diagnosis:
+    """Diagnose a submission through ``call(name, *args) -> CallOutcome``;
+    only ``functions`` are diagnosed (and called), e.g. one grading phase's."""
     catalog = load_catalog()
     bugs, findings, functions_ok, undiagnosed, calls = [], [], {}, {}, 0
-    for observe in OBSERVERS:
-        observed = observe(call)
+    for function in functions:
+        observed = OBSERVER_OF[function](call)
         calls += observed.calls
         result = diagnose_function(observed)
         functions_ok[observed.function] = result["ok"]
