@@ -54,13 +54,11 @@ class GradingSession:
         self._end_process()
 
     def _start(self, used: float) -> StudentProcess:
-        """A fresh process that has ``used`` seconds of the time budget behind it
-        (StudentProcess counts it in ``_used``); loading the file once more for
-        phase 2 is the grader's choice, so it is not charged again."""
-        process = StudentProcess(self.source, self.limits)
-        process._used = used
+        """A fresh process that has ``used`` seconds of the time budget behind it;
+        loading the file once more for phase 2 is the grader's choice, so its
+        start is not charged."""
+        process = StudentProcess(self.source, self.limits, spent=used, charge_first_start=False)
         process.__enter__()
-        process._used = used
         return process
 
     def _call(self, name: str, *args, **kwargs) -> CallOutcome:
@@ -113,6 +111,6 @@ class GradingSession:
         self.isolation = self.isolation or list(process.isolation)
         if self.load_error is None:
             self.load_error = process.load_error
-        used = process._used
+        used = process.used_seconds
         process.close()
         return used

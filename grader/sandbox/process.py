@@ -145,11 +145,14 @@ class StudentProcess:
     ``hide`` adds paths the child must not see (e.g. the hidden suites, the output
     dir); ``namespaces=False`` forces the degraded mode (for tests);
     ``prestart`` keeps one warm child per configuration ready for the next
-    start (numpy already imported), see ``shutdown_spares``.
+    start (numpy already imported), see ``shutdown_spares``. ``spent``: seconds
+    of ``total_timeout`` already used by an earlier process of the same grading;
+    ``charge_first_start=False``: the first start (a start the grader chose, not
+    one the student's code caused) is not charged to the budget.
     """
 
     def __init__(self, path, limits: Limits | None = None, *, hide=(), namespaces: bool | None = None,
-                 prestart: bool = True):
+                 prestart: bool = True, spent: float = 0.0, charge_first_start: bool = True):
         self.path = Path(path)
         self.limits = limits or Limits()
         self._source = self.path.read_bytes()  # later edits of the file do not matter
@@ -163,7 +166,8 @@ class StudentProcess:
         self._load_error: StudentError | None = None
         self._started = False
         self._closed = False
-        self._used = 0.0
+        self._used = spent
+        self._charge_start = charge_first_start
         self._out_kept = bytearray()
         self._out_dropped = 0
         self.isolation: list = []
@@ -235,6 +239,11 @@ class StudentProcess:
         self._finalizer.detach()
 
     @property
+    def used_seconds(self) -> float:
+        """Seconds of ``total_timeout`` used so far (``spent`` included)."""
+        return self._used
+
+    @property
     def pid(self):
         """Host pid of the child's outermost process (None when not running)."""
         return self._child.popen.pid if self._child else None
@@ -303,7 +312,9 @@ class StudentProcess:
                 self._load_error = died.error
                 self._kill_child()
             break
-        self._used += time.monotonic() - t0
+        if self._charge_start:
+            self._used += time.monotonic() - t0
+        self._charge_start = True  # a restart after a crash is the student's
         self.startup_seconds = time.monotonic() - t0
         if self._prestart and _keep_warm[0]:
             _put_spare(key)
