@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from grader.checks.numeric import TOLERANCE, close, first_wrong_step, rel_error
-from grader.checks.structure import as_number
+from grader.checks.boundary import as_number
 from grader.probes import CACHE_NAMES, PARAM_NAMES
 
 
