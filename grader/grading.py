@@ -86,9 +86,8 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
         output = trim_output(student.output)
         isolation, load_error = student.isolation, student.load_error
 
-    errors = list(diagnosis.get("notes", []))  # the student edition says why no bug is named
     faults = diagnosis.get("internal", [])
-    errors += [f"internal grader error in the diagnosis of {fault['function']}" for fault in faults]
+    errors = [f"internal grader error in the diagnosis of {fault['function']}" for fault in faults]
     if load_error is not None:
         errors.append(load_error.message + (f"\n{load_error.traceback}" if load_error.traceback else ""))
     errors += list(student.boundary.timed_out.values())  # its later checks ran without calling it

@@ -42,16 +42,22 @@ def read_points(path: Path) -> dict[str, dict[str, float]]:
     return table
 
 
+def overridden(defaults: dict, override: Path, table: str, kind: str, where: str) -> dict:
+    """``defaults`` with ``override``'s ``[table]`` merged in; a name that is
+    not among the defaults is an error (a typo never silently changes a grade)."""
+    custom = read_points(override).get(table, {})
+    unknown = sorted(set(custom) - set(defaults))
+    if unknown:
+        raise PointsError(f"{override}: no {kind} named {', '.join(unknown)} in {where}; "
+                          f"known {kind}s: {', '.join(sorted(defaults))}")
+    return {**defaults, **custom}
+
+
 def points_for(suite: str, override: Path | None = None) -> dict[str, float]:
     """The points of every check of ``suite``, defaults merged with ``override``."""
     points = dict(read_points(DEFAULT_POINTS_FILE)[suite])
     if override is not None:
-        custom = read_points(override).get(suite, {})
-        unknown = sorted(set(custom) - set(points))
-        if unknown:
-            raise PointsError(f"{override}: no check named {', '.join(unknown)} in the {suite} suite; "
-                              f"known checks: {', '.join(sorted(points))}")
-        points.update(custom)
+        points = overridden(points, override, suite, "check", f"the {suite} suite")
         credit_setting("named_bug_credit", override)  # a bad [credit] table fails now, not after grading
     return points
 
@@ -65,12 +71,7 @@ def credit_setting(name: str, override: Path | None = None) -> float:
     """
     settings = {**CREDIT_DEFAULTS, **read_points(DEFAULT_POINTS_FILE).get(CREDIT_TABLE, {})}
     if override is not None:
-        custom = read_points(override).get(CREDIT_TABLE, {})
-        unknown = sorted(set(custom) - set(settings))
-        if unknown:
-            raise PointsError(f"{override}: no setting named {', '.join(unknown)} in [{CREDIT_TABLE}]; "
-                              f"known settings: {', '.join(sorted(settings))}")
-        settings.update(custom)
+        settings = overridden(settings, override, CREDIT_TABLE, "setting", f"[{CREDIT_TABLE}]")
     if name == "named_bug_credit" and not 0.0 <= settings[name] < 1.0:
         raise PointsError(f"{override}: [{CREDIT_TABLE}] named_bug_credit must be >= 0 and < 1")
     return settings[name]

@@ -9,22 +9,19 @@ leaves to the output-based credit.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.util
 import os
 import sys
-import types
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from grader.checks.expected import LiveReference
 from grader.checks.student import StudentCalls
 from grader.credit import GRADIENT_RECORDS, bug_credit, follow_fixes
 from grader.diagnosis import diagnose
-from grader.grading import GradingOptions, grade
+from grader.grading import grade
 from grader.plugin import GradingPlugin
 from grader.points import PointsError, points_for
 from grader.runner import run_suite

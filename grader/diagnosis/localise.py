@@ -89,7 +89,7 @@ def localise_forward(unmatched: set, student: dict, lengths: dict, probe_order, 
         f"forward: at {step_text} (the first step that goes wrong{condition}) "
         f"{', '.join(wrong)} {verb(wrong, 'differs', 'differ')} from {named_phrase(named)}"
         + (f", while {', '.join(right)} {verb(right, 'is', 'are')} right" if right else "")
-        + (f"; every step before it is right" if first > 0 else "")
+        + ("; every step before it is right" if first > 0 else "")
         + f". Look at how {wrong[0]} is computed"
         + (" and at what comes in from the previous step." if first > 0 and "z_s" in wrong else ".")
     )

@@ -180,8 +180,6 @@ def drop_privileges(cfg) -> list:
     Python install, e.g. pyenv under /root): 'nobody' keeps CAP_DAC_READ_SEARCH
     only, so it can read the install; Landlock decides what is readable at all.
     """
-    import ctypes
-
     if not sys.platform.startswith("linux"):  # setresuid, prctl and capset are Linux calls here
         return []
     libc = _libc()
