@@ -36,8 +36,9 @@ import train_loop  # noqa: E402  (the training check's loop: one request, see tr
 del sys.path[0]
 
 
-def main():
-    cfg = json.loads(sys.argv[1])
+def run(cfg):
+    """Init's part (see above); never returns.  ``cfg``: the grader's JSON configuration,
+    from the command line (an exec'd child) or from the zygote (a forked one, zygote.py)."""
     fds = cfg["fds"]
     layers = confine.join_cgroups(cfg)  # first: everything started from here on is inside
     if cfg["namespaces"]:
@@ -252,4 +253,4 @@ def error_reply(kind, message, tb=""):
 
 
 if __name__ == "__main__":
-    main()
+    run(json.loads(sys.argv[1]))
