@@ -27,6 +27,7 @@ from grader.points import points_for
 from grader.report import Report, score_checks
 from grader.runner import run_suite
 from grader.sandbox import Limits
+from grader.sandbox.process import grades_once
 from grader.session import GradingSession
 from grader.submission import prepare
 
@@ -80,7 +81,7 @@ def grade(submission: Path, options: GradingOptions = GradingOptions()) -> Repor
         with GradingSession(source, options.limits, hidden, diagnose=not is_student_edition()) as student:
             plugin = GradingPlugin(StudentCalls(student.boundary, student.train), expectations(),
                                    probeset_for(options.suite), end_forward_phase=student.end_forward_phase)
-            run_suite(plugin)
+            run_suite(plugin, keep_session=not grades_once())  # a process grading again keeps pytest's session
             student.finish()
         diagnosis = diagnosis_of(student)
         output = trim_output(student.output)

@@ -52,21 +52,26 @@ class GradingPlugin:
     collection_errors: list[str] = field(default_factory=list)
     end_forward_phase: Callable | None = None  # called once, before the first check not scoring forward
 
+    @property
+    def grading(self) -> "GradingPlugin":
+        """The grading the checks now running belong to (see grader.runner.KeptSession)."""
+        return self
+
     @pytest.fixture(name="student")
     def _student(self):
-        return self.student
+        return self.grading.student
 
     @pytest.fixture(name="expected")
     def _expected(self):
-        return self.expected
+        return self.grading.expected
 
     @pytest.fixture(name="probeset")
     def _probeset(self):
-        return self.probeset
+        return self.grading.probeset
 
     @pytest.fixture(name="grading_context")
     def _grading_context(self):
-        return self.context
+        return self.grading.context
 
     @pytest.fixture(name="credit")
     def _credit(self, record_property):
@@ -92,8 +97,9 @@ class GradingPlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
         progress.note(f"check {check_name(item.nodeid)}")
-        if self.end_forward_phase is not None and not scores_forward(check_name(item.nodeid)):
-            end, self.end_forward_phase = self.end_forward_phase, None
+        grading = self.grading
+        if grading.end_forward_phase is not None and not scores_forward(check_name(item.nodeid)):
+            end, grading.end_forward_phase = grading.end_forward_phase, None
             end()
 
     @pytest.hookimpl(hookwrapper=True)
@@ -110,7 +116,7 @@ class GradingPlugin:
 
     def pytest_runtest_logreport(self, report):
         if report.when == "call" or (report.when == "setup" and report.failed):
-            self.outcomes.append(self._outcome(report))
+            self.grading.outcomes.append(self._outcome(report))
 
     def pytest_collectreport(self, report):
         if report.failed:

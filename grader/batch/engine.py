@@ -25,7 +25,6 @@ Why it is built this way:
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import shutil
@@ -94,11 +93,9 @@ def loss_curve_png(training: dict) -> bytes | None:
     """The loss-curve PNG as bytes (drawn in the worker, where the CPU is)."""
     if not training.get("validation"):
         return None
-    from grader.plots import save_loss_curve
+    from grader import plots
 
-    buffer = io.BytesIO()
-    save_loss_curve(training, buffer)
-    return buffer.getvalue()
+    return plots.loss_curve_png(training)
 
 
 def init_worker() -> None:
