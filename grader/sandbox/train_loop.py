@@ -71,10 +71,15 @@ def result_of(reply):
 
 
 def copied(value):
-    """What the wire would hand the next call: fresh arrays, same containers."""
-    if type(value) is np.ndarray:
-        return value.copy()
-    items = [copied(v) for v in value]
+    """What the wire would hand the next call: fresh arrays, same containers.
+    ``value``: a list or tuple of arrays, or of lists or tuples of arrays (what
+    the checks above let through)."""
+    items = [v.copy() if type(v) is np.ndarray else _copied_sequence(v) for v in value]
+    return items if type(value) is list else tuple(items)
+
+
+def _copied_sequence(value):
+    items = [a.copy() for a in value]
     return items if type(value) is list else tuple(items)
 
 
@@ -87,13 +92,18 @@ def plain_sequence(value):
 
 
 def array_ok(value, shape):
-    return (type(value) is np.ndarray and value.dtype == np.float64 and value.shape == shape
-            and bool(np.isfinite(value).all()))
+    """A float64 array of ``shape`` (finiteness: all_finite, once for all of a value's arrays)."""
+    return type(value) is np.ndarray and value.dtype == np.float64 and value.shape == shape
+
+
+def all_finite(arrays):
+    """One NumPy pass over all ``arrays`` instead of one per array (a forward returns ~70)."""
+    return not arrays or bool(np.isfinite(np.concatenate([a.reshape(-1) for a in arrays])).all())
 
 
 def params_ok(values, shapes):
     return (plain_sequence(values) and len(values) == len(shapes)
-            and all(array_ok(v, s) for v, s in zip(values, shapes)))
+            and all(array_ok(v, s) for v, s in zip(values, shapes)) and all_finite(values))
 
 
 def loss_ok(loss):
@@ -106,5 +116,6 @@ def forward_ok(caches, T, H, V):
         return False
     shapes = [(H + V, 1)] + [(H, 1)] * 6 + [(V, 1), (V, 1)]
     lengths = [T, T, T, T, T + 1, T, T + 1, T, T]
-    return all(plain_sequence(items) and len(items) == n and all(array_ok(a, s) for a in items)
-               for items, n, s in zip(caches, lengths, shapes))
+    return (all(plain_sequence(items) and len(items) == n and all(array_ok(a, s) for a in items)
+                for items, n, s in zip(caches, lengths, shapes))
+            and all_finite([a for items in caches for a in items]))
