@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from grader import __version__
+from grader.blas_threads import one_blas_thread
 from grader.cli_sandbox import allow_unconfined, allow_unconfined_option
 from grader.formats import FORMATS
 from grader.lazy_commands import LazyGroup
@@ -25,6 +26,7 @@ def main():
     the public self-check. Student code always runs in a sandboxed child
     process with limits on time, memory, processes and output.
     """
+    one_blas_thread()  # before any command imports NumPy (grader/blas_threads.py)
 
 
 def submission_argument(function):

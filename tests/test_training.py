@@ -104,3 +104,20 @@ def test_main_runs_and_reports(ref, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "of the predictable tokens" in out and "the model continues a^n b as:" in out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_validation_loss_from_forward_alone_is_the_reference_s_to_the_last_bit():
+    """grader.checks.training.reference_sequence_loss replaces reference().sequence_loss
+    (forward and backward) in the validation; the curve must not move by one ulp."""
+    import numpy as np
+
+    from grader.checks.expected import reference
+    from grader.checks.training import TrainingBudget, reference_sequence_loss, training_data
+
+    data = training_data(TrainingBudget())
+    rng = np.random.default_rng(3)
+    for scale in (0.0, 0.1, 1.0):
+        params = tuple(p + scale * rng.standard_normal(p.shape) for p in data.start)
+        for sequence in data.validation_set:
+            expected, _ = reference().sequence_loss(sequence, params, data.word_to_idx)
+            assert reference_sequence_loss(sequence, params, data.word_to_idx) == expected

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Callable
 
 from grader import __version__
+from grader.blas_threads import one_blas_thread
 from grader.batch.discover import Submission
 from grader.feedback import render_text
 from grader.outputs import FEEDBACK_TXT, LOSS_CURVE_PNG, RESULTS_JSON
@@ -50,8 +51,6 @@ STUDENT_FILES = (FEEDBACK_TXT, FEEDBACK_HTML, LOSS_CURVE_PNG, RESULTS_JSON)
 RETRY_MARKER = ".retry"  # in a student's folder: its result is a grader failure, grade again
 STAGING = ".partial"  # under OUT: half-written student folders, removed on start
 STUDENTS_DIR = "students"  # under OUT: one folder per student
-
-BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 GRADED, REJECTED, FAILED = "graded", "rejected", "failed"
 
@@ -427,13 +426,9 @@ def default_executor_factory(workers: int) -> Callable[[], Executor]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # One BLAS thread per worker: the workers are the parallelism, and BLAS
-    # threads in every worker would only compete with them for the same cores
-    # (the sandbox gives the student's child one thread for the same reason).
-    # They must be set before a worker imports NumPy, so they go into the
-    # environment the spawned workers inherit; an instructor's own setting wins.
-    for variable in BLAS_THREAD_VARIABLES:
-        os.environ.setdefault(variable, "1")
+    # One BLAS thread per worker (grader/blas_threads.py): the workers are the
+    # parallelism; set in the environment the spawned workers inherit.
+    one_blas_thread()
 
     def factory() -> Executor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),

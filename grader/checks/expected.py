@@ -15,24 +15,39 @@ def reference():
     return lstm
 
 
-class LiveReference:
-    """Runs the reference on each probe, memoised by probe name."""
+MEMO_ENTRIES = 1024  # reference results kept per process (a few KB each)
+_forward_memo: dict = {}
+_backward_memo: dict = {}
 
-    def __init__(self):
-        self._forward: dict[str, tuple] = {}
-        self._backward: dict[str, tuple] = {}
+
+def content_key(*arrays) -> tuple:
+    """What identifies a probe's numbers exactly: every array's shape and bytes."""
+    return tuple((a.shape, a.dtype.str, a.tobytes()) for a in arrays)
+
+
+def _remembered(memo: dict, key, compute):
+    if key not in memo:
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        memo[key] = compute()
+    return memo[key]
+
+
+class LiveReference:
+    """Runs the reference on each probe, memoised by the probe's numbers for the whole
+    process: the probes (and the gradient check's nudged copies of them) are the same
+    for every submission, so a process grading again computes each once. Results are
+    shared: read, never changed."""
 
     def forward(self, probe: Probe) -> tuple:
-        if probe.name not in self._forward:
-            self._forward[probe.name] = reference().forward(
-                probe.inputs, probe.h_prev, probe.C_prev, probe.params)
-        return self._forward[probe.name]
+        key = content_key(probe.inputs, probe.h_prev, probe.C_prev, *probe.params)
+        return _remembered(_forward_memo, key, lambda: reference().forward(
+            probe.inputs, probe.h_prev, probe.C_prev, probe.params))
 
     def backward(self, probe: Probe) -> tuple:
-        if probe.name not in self._backward:
-            self._backward[probe.name] = reference().backward(
-                *self.forward(probe), probe.targets, probe.params)
-        return self._backward[probe.name]
+        key = content_key(probe.inputs, probe.h_prev, probe.C_prev, probe.targets, *probe.params)
+        return _remembered(_backward_memo, key, lambda: reference().backward(
+            *self.forward(probe), probe.targets, probe.params))
 
     def clip_and_update(self, params, grads, lr, max_norm) -> tuple:
         return reference().clip_and_update(params, grads, lr=lr, max_norm=max_norm)

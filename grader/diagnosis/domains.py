@@ -21,6 +21,38 @@ from .search import Domain, Stage
 
 GRAD_NAMES = tuple(f"d{name}" for name in PARAM_NAMES)
 
+SHARED_MEMO_ENTRIES = 20_000  # models kept per function and probe set (a few KB each)
+_shared_memos: dict = {}
+
+
+def shared_memo(function: str, probes) -> dict:
+    """A memo of ``function``'s error-model outputs on ``probes`` that lives as long as
+    the process: the model's outputs on the diagnosis' own (fixed) probes do not
+    depend on the student, so a process that grades again (a batch worker)
+    evaluates each bug combination once, not once per submission. ``probes`` is
+    held with the memo, so its id() keys nothing else."""
+    key = (function, id(probes))
+    if key not in _shared_memos:
+        _shared_memos[key] = (probes, {})
+    memo = _shared_memos[key][1]
+    if len(memo) > SHARED_MEMO_ENTRIES:
+        memo.clear()
+    return memo
+
+
+def memoised(evaluate, memo: dict | None):
+    """``evaluate(candidate, probe_names, steps)`` through ``memo`` (None: as it is).
+    The models it returns are shared: read, never changed."""
+    if memo is None:
+        return evaluate
+
+    def through_memo(candidate, probe_names=None, steps=None):
+        key = (tuple(sorted(candidate.items())), probe_names, steps)
+        if key not in memo:
+            memo[key] = evaluate(candidate, probe_names, steps)
+        return memo[key]
+    return through_memo
+
 
 @dataclass
 class CallFailure:
@@ -86,7 +118,7 @@ def decode_forward(probe, value) -> dict:
     return forward_outputs(probe.name, lists)
 
 
-def forward_evaluator(probes_by_name):
+def forward_evaluator(probes_by_name, memo: dict | None = None):
     def evaluate(candidate, probe_names=None, steps=None):
         model = {}
         for name in probe_names or probes_by_name:
@@ -94,7 +126,7 @@ def forward_evaluator(probes_by_name):
             inputs = p.inputs if steps is None else p.inputs[:steps]
             model.update(forward_outputs(name, forward_model(inputs, p.h_prev, p.C_prev, p.params, candidate)))
         return model
-    return evaluate
+    return memoised(evaluate, memo)
 
 
 FIRST_STEP = ("forward T=3",)
@@ -131,7 +163,7 @@ def observe_forward(call) -> Observed:
         name: {cache: sum(1 for key in student if key[0] == name and key[1] == cache) for cache in CACHE_NAMES}
         for name in by_name if any(key[0] == name for key in student)
     }
-    domain = Domain("forward", student, forward_evaluator(by_name), FORWARD_STAGES)
+    domain = Domain("forward", student, forward_evaluator(by_name, shared_memo("forward", probes)), FORWARD_STAGES)
     main = lengths.get(FIRST_STEP[0], {})
     return Observed("forward", domain, failures, calls, stored_switch(main, by_name[FIRST_STEP[0]].probe.T), lengths)
 
@@ -149,12 +181,14 @@ def decode_backward(probe, value) -> dict:
 NOT_GRADIENT_SWITCHES = ("clip", "loss_kind", "loss_scale", "loss_eps")
 
 
-def backward_evaluator(probes_by_name, student: dict):
+def backward_evaluator(probes_by_name, student: dict, memo: dict | None = None):
     """Evaluate the backward model; a clipping ``backward``'s threshold is
     inferred from the student's gradients (see :func:`inferred_threshold`).
     The unclipped gradients are memoised without the loss and clip switches,
-    which do not change them."""
-    memo, losses = {}, {}
+    which do not change them; in ``memo`` (see shared_memo) when given: they
+    do not depend on the student."""
+    memo = {} if memo is None else memo
+    losses = memo.setdefault("losses", {})
     bound = largest_value(student)[0]  # the value bound of np.clip, if the backward clips by value
 
     def gradients(name, candidate):
@@ -292,7 +326,8 @@ def observe_backward(call) -> Observed:
     probes = diagnosis_probes.backward_probes()
     student, failures, calls = run_probes(call, "backward", probes, decode_backward)
     by_name = {p.name: p for p in probes}
-    domain = Domain("backward", student, backward_evaluator(by_name, student), BACKWARD_STAGES)
+    domain = Domain("backward", student, backward_evaluator(by_name, student, shared_memo("backward", probes)),
+                    BACKWARD_STAGES)
     start = {"clip": "elementwise"} if clipped_value_by_value(student) else {}
     return Observed("backward", domain, failures, calls, start)
 
@@ -310,7 +345,7 @@ def decode_clip(probe, value) -> dict:
     return outputs
 
 
-def clip_evaluator(probes_by_name):
+def clip_evaluator(probes_by_name, memo: dict | None = None):
     """The model's step ``params - updated`` (compared instead of the updated
     parameters, so that the comparison sees the gradient part only)."""
     def evaluate(candidate, probe_names=None, steps=None):
@@ -321,7 +356,7 @@ def clip_evaluator(probes_by_name):
             model.update({(name, param): before - after
                           for param, before, after in zip(PARAM_NAMES, probe.params, updated)})
         return model
-    return evaluate
+    return memoised(evaluate, memo)
 
 
 def clip_stages():
@@ -339,7 +374,8 @@ def observe_clip(call) -> Observed:
     probes = diagnosis_probes.clip_probes()
     student, failures, calls = run_probes(call, "clip_and_update", probes, decode_clip)
     by_name = {p.name: p for p in probes}
-    domain = Domain("clip_and_update", student, clip_evaluator(by_name), clip_stages())
+    domain = Domain("clip_and_update", student, clip_evaluator(by_name, shared_memo("clip_and_update", probes)),
+                    clip_stages())
     return Observed("clip_and_update", domain, failures, calls)
 
 

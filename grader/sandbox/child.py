@@ -98,7 +98,7 @@ def worker(cfg, layers):
     confine.die_with_parent()
     layers += confine.drop_privileges(cfg)
     layers += confine.set_rlimits(cfg)
-    layers += confine.scrub_imports(cfg)
+    layers += cfg["scrubbed"] if "scrubbed" in cfg else confine.scrub_imports(cfg)  # forked: the zygote did it
     if not cfg["namespaces"]:
         layers += confine.confine_without_namespaces(cfg)
     layers += confine.install_audit_hook(cfg)

@@ -39,6 +39,7 @@ MAX_HEADER = 64 * 1024 * 1024
 MAX_DEPTH = 64
 _SMALL_HEADER = 64 * 1024  # below this, counting objects while parsing costs more than it saves
 _DTYPE_RE = re.compile(r"^[<>|=][biufc](1|2|4|8|16)$")
+_DTYPES: dict = {}  # dtype strings already allowed, and their np.dtype (at most 4 x 5 x 5 of them)
 
 
 class ProtocolError(Exception):
@@ -58,6 +59,15 @@ def encode(msg, *, max_items: int = 200_000, max_bytes: int = 256 * 1024 * 1024)
     chunks: list = []
     state = {"items": 0, "bytes": 0}
 
+    def array(x):
+        data = x.tobytes(order="C")
+        state["bytes"] += len(data)
+        if state["bytes"] > max_bytes:
+            raise NotPlainData(f"is larger than {max_bytes // (1024 * 1024)} MB")
+        arrays.append([x.dtype.str, list(x.shape), state["bytes"] - len(data), len(data)])
+        chunks.append(data)
+        return {"A": len(arrays) - 1}
+
     def walk(x, depth):
         if depth > MAX_DEPTH:
             raise NotPlainData(f"is nested more than {MAX_DEPTH} levels deep")
@@ -65,6 +75,8 @@ def encode(msg, *, max_items: int = 200_000, max_bytes: int = 256 * 1024 * 1024)
         if state["items"] > max_items:
             raise NotPlainData(f"holds more than {max_items} values; return NumPy arrays instead of long lists")
         t = type(x)
+        if t is np.ndarray and x.dtype.kind in "biuf":  # the common case first: a plain numeric array
+            return array(x)
         if x is None or t is bool or t is int or t is str:
             return x
         if t is float:
@@ -85,13 +97,7 @@ def encode(msg, *, max_items: int = 200_000, max_bytes: int = 256 * 1024 * 1024)
             x = np.asarray(x)  # drop subclasses (matrix, masked array)
             if x.dtype.kind not in "biufc" or x.dtype.hasobject:
                 raise NotPlainData(f"contains a NumPy array of dtype {x.dtype}; only numeric arrays can be graded")
-            data = x.tobytes(order="C")
-            state["bytes"] += len(data)
-            if state["bytes"] > max_bytes:
-                raise NotPlainData(f"is larger than {max_bytes // (1024 * 1024)} MB")
-            arrays.append([x.dtype.str, list(x.shape), state["bytes"] - len(data), len(data)])
-            chunks.append(data)
-            return {"A": len(arrays) - 1}
+            return array(x)
         if t is list or t is tuple:
             return {"L" if t is list else "T": [walk(v, depth + 1) for v in x]}
         if t is dict:
@@ -173,7 +179,7 @@ def decode(frame: bytes, *, max_items: int = 200_000):
         raise ProtocolError("header has the wrong shape")
     if len(header["arrays"]) > max_items:
         raise ProtocolError(f"more than {max_items} arrays")
-    payload = memoryview(frame)[PREFIX.size + hlen:]
+    payload = bytearray(memoryview(frame)[PREFIX.size + hlen:])  # one writable copy; each array a view of its part
     arrays, end = [], 0
     for meta in header["arrays"]:
         arrays.append(_array(meta, payload, end))
@@ -188,19 +194,21 @@ def _array(meta, payload, expected_offset) -> np.ndarray:
     if type(meta) is not list or len(meta) != 4:
         raise ProtocolError("bad array description")
     dtype, shape, offset, nbytes = meta
-    if type(dtype) is not str or not _DTYPE_RE.match(dtype):
-        raise ProtocolError(f"dtype {dtype!r} is not allowed")
+    dt = _DTYPES.get(dtype) if type(dtype) is str else None
+    if dt is None:
+        if type(dtype) is not str or not _DTYPE_RE.match(dtype):
+            raise ProtocolError(f"dtype {dtype!r} is not allowed")
+        dt = _DTYPES[dtype] = np.dtype(dtype)
     if type(shape) is not list or len(shape) > 32 or any(type(n) is not int or n < 0 for n in shape):
         raise ProtocolError("bad array shape")
     if type(offset) is not int or type(nbytes) is not int or offset < 0 or offset + nbytes > len(payload):
         raise ProtocolError("array bytes out of range")
     if offset != expected_offset:
         raise ProtocolError("array descriptors overlap or are out of order")
-    dt = np.dtype(dtype)
-    if dt.hasobject or math.prod(shape) * dt.itemsize != nbytes:
+    count = math.prod(shape)
+    if dt.hasobject or count * dt.itemsize != nbytes:
         raise ProtocolError("array size does not match its shape and dtype")
-    flat = np.frombuffer(payload, dtype=dt, count=math.prod(shape), offset=offset)
-    return flat.reshape(shape).copy()
+    return np.frombuffer(payload, dtype=dt, count=count, offset=offset).reshape(shape)
 
 
 def _tree(node, arrays, depth, count, max_items):
