@@ -29,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from cpu import CpuClock  # noqa: E402
+from cpu import CpuClock, machine_speed  # noqa: E402
 
 CLOCK = CpuClock()  # every process started from here on is counted
 REFERENCE = (ROOT / "solutions" / "lstm.py").read_text(encoding="utf-8")
@@ -126,7 +126,8 @@ def main() -> None:
     folder.mkdir(parents=True)
     mix = generate(folder, args.n, args.seed)
     print(f"{args.n} submissions: " + ", ".join(f"{mix.get(kind, 0)} {kind}" for kind, _ in MIX))
-    print(f"{os.cpu_count()} cores, load average before: {os.getloadavg()[0]:.2f}")
+    print(f"{os.cpu_count()} cores, load average before: {os.getloadavg()[0]:.2f}, "
+          f"machine speed: reference forward {machine_speed():.0f} us (bench/cpu.py)")
     print(f"{'workers':>7}  {'seconds':>8}  {'subs/s':>7}  {'speed-up':>8}  {'efficiency':>10}  {'CPU s/sub':>9}")
     base_rate = None
     try:

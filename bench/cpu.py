@@ -79,3 +79,27 @@ def _own_path(root: str) -> str:
             if wanted in controllers.split(",") or (not wanted and controllers == ""):
                 return path.lstrip("/")
     return ""
+
+
+def machine_speed() -> float:
+    """Microseconds of CPU the reference forward takes on a fixed 6-step probe (median):
+    how fast this shared machine is right now. Figures from different moments compare
+    after scaling by it (quiet here: about 115 us; it has been 40 % slower under other
+    machines' load on the same host)."""
+    import statistics
+    import time
+
+    import numpy as np
+
+    from grader.solutions import lstm
+
+    params = lstm.init_lstm(8, 5, seed=0)
+    inputs = np.eye(5)[np.random.default_rng(0).integers(0, 5, 6)][:, :, None]
+    zeros = np.zeros((8, 1))
+    times = []
+    for _ in range(7):
+        started = time.process_time()
+        for _ in range(200):
+            lstm.forward(inputs, zeros, zeros, params)
+        times.append((time.process_time() - started) / 200 * 1e6)
+    return statistics.median(times)

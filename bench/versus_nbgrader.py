@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cpu import CpuClock  # noqa: E402
+from cpu import CpuClock, machine_speed  # noqa: E402
 from batch import EXERCISE, MIX, REFERENCE, UNTOUCHED, class_mix, edited, grade_folder  # noqa: E402
 
 CLOCK = CpuClock()
@@ -183,7 +183,8 @@ def main() -> None:
     students = class_mix(args.n, args.seed)
     counts = {kind: sum(1 for k, _ in students if k == kind) for kind, _ in MIX}
     print(f"{args.n} submissions: " + ", ".join(f"{counts[kind]} {kind}" for kind, _ in MIX))
-    print(f"{os.cpu_count()} cores, load average before: {os.getloadavg()[0]:.2f}", flush=True)
+    print(f"{os.cpu_count()} cores, load average before: {os.getloadavg()[0]:.2f}, "
+          f"machine speed: reference forward {machine_speed():.0f} us (bench/cpu.py)", flush=True)
     try:
         folder = base / "py"
         folder.mkdir()
@@ -224,7 +225,7 @@ def main() -> None:
     cpu_batch = per_cpu["lstm-grader batch, 1 worker(s)"]
     print(f"per CPU-second (independent of the load): batch / plain asserts x{cpu_batch / per_cpu[rows[0][0]]:.1f}, "
           f"batch / course notebook x{cpu_batch / per_cpu[rows[1][0]]:.1f}")
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}, machine speed: {machine_speed():.0f} us")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,6 @@
 """Children forked from the zygote (grader/sandbox/zygote.py) are confined exactly
 like exec'd ones and inherit nothing of the zygote but NumPy."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -96,6 +95,14 @@ def test_children_are_exec_d_where_the_zygote_cannot_reproduce_the_set_up():
     through_user_namespace = isolation.Plan(prefix=["unshare", "--user", "--map-root-user"], namespaces=True,
                                             drop_uid=False, hide=[], hide_import=[], keep=[])
     assert not forkserver.available(through_user_namespace)
+
+
+def test_the_zygote_can_be_switched_off(monkeypatch):
+    plan = isolation.plan()
+    monkeypatch.setenv(forkserver.NO_ZYGOTE, "1")
+    assert not forkserver.available(plan)
+    with StudentProcess(REFERENCE, FAST, prestart=False) as student:  # exec'd: graded all the same
+        assert student.call("init_lstm", 3, 2, seed=0).ok
 
 
 def test_shutdown_leaves_no_zygote():

@@ -85,11 +85,14 @@ def grade_submission(filename: str, content: bytes, original: str, options) -> d
         except Exception as error:  # noqa: BLE001 - the grader's own bug must cost one row, not the batch
             return {"status": FAILED, "reason": f"internal grader error: {type(error).__name__}: {error}"}
     report.submission = original
-    return {"status": GRADED, "report": report.to_json(), "loss_curve_png": loss_curve_png(report.training)}
+    return {"status": GRADED, "report": report.to_json()}
 
 
 def loss_curve_png(training: dict) -> bytes | None:
-    """The loss-curve PNG as bytes (drawn in the worker, where the CPU is)."""
+    """The loss-curve PNG as bytes, drawn in the parent from the report's numbers:
+    one cache of drawn curves for the whole class (students whose code trains
+    alike share a picture; in a class most do), one matplotlib import instead of
+    one per worker, and the drawing off the workers' path."""
     if not training.get("validation"):
         return None
     from grader import plots
@@ -311,7 +314,8 @@ class BatchRun:
     def _record_result(self, submission: Submission, result: dict) -> None:
         status = result.get("status")
         if status == GRADED:
-            self._record(submission, GRADED, Report.from_json(result["report"]), result.get("loss_curve_png"))
+            report = Report.from_json(result["report"])
+            self._record(submission, GRADED, report, loss_curve_png(report.training))
         elif status == REJECTED:
             report = not_graded_report(submission, result["reason"], self._points(), self.options.suite)
             self._record(submission, REJECTED, report, None)

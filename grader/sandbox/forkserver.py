@@ -30,9 +30,13 @@ from .cleanup import remove_tree
 REPLY_TIMEOUT = 60.0  # seconds the zygote may take to answer (it imports NumPy first)
 
 
+NO_ZYGOTE = "LSTM_SANDBOX_NO_ZYGOTE"  # set to 1: every child is exec'd (to compare, or to rule the zygote out)
+
+
 def available(plan) -> bool:
     """Whether children of ``plan`` can be forked from the zygote here."""
-    return (sys.platform.startswith("linux") and hasattr(os, "pidfd_open") and hasattr(socket, "send_fds")
+    return (os.environ.get(NO_ZYGOTE, "") in ("", "0")
+            and sys.platform.startswith("linux") and hasattr(os, "pidfd_open") and hasattr(socket, "send_fds")
             and "--user" not in plan.prefix and (not plan.namespaces or os.geteuid() == 0))
 
 
