@@ -174,8 +174,10 @@ class Group:
         return sorted(pids)
 
     def kill(self) -> None:
-        """SIGKILL every member until none is left, then remove the directories."""
-        for _ in range(200):
+        """SIGKILL every member until none is left, then remove the directories.
+        Members killed a moment ago are usually gone within a millisecond: the
+        waits grow from 0.5 ms to 5 ms (a grading closes two sandboxes)."""
+        for attempt in range(210):
             members = self.members()
             if not members:
                 break
@@ -184,7 +186,7 @@ class Group:
                     os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
-            time.sleep(0.005)
+            time.sleep(min(0.0005 * 2 ** attempt, 0.005))
         for path in set(self.dirs.values()):
             for _ in range(100):
                 if _rmdir(path):
