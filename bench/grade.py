@@ -49,6 +49,7 @@ def median_seconds(function, runs: int) -> float:
 
 
 CLOCK = CpuClock()  # first: every process started from here on is counted (bench/cpu.py)
+QUIET_SPEED = 115  # us: bench/cpu.machine_speed() on this machine when its host is quiet
 
 
 def cpu_seconds() -> tuple[float, float]:
@@ -68,10 +69,10 @@ def median_cpu(function, runs: int) -> float:
     return statistics.median(used)
 
 
-def warm_mix_cpu(n: int, seed: int = 0, repeats: int = 3) -> tuple[float, float, float]:
+def warm_mix_cpu(n: int, seed: int = 0, repeats: int = 3) -> tuple[float, float, float, float]:
     """Median over ``repeats`` passes of the mean (grader CPU, sandbox CPU, wall) per
-    submission over a class mix, warm (a shared machine's noise moves single passes
-    by 10 %)."""
+    submission over a class mix, warm, and of the machine speed around each pass
+    (a shared machine's neighbours move single passes by 10-40 %)."""
     from batch import generate
 
     from grader.grading import grade
@@ -83,6 +84,7 @@ def warm_mix_cpu(n: int, seed: int = 0, repeats: int = 3) -> tuple[float, float,
         paths = sorted(Path(folder).glob("*.py"))
         grade(paths[0])  # warm-up
         for _ in range(repeats):
+            speed = machine_speed()
             before, started = cpu_seconds(), time.perf_counter()
             for path in paths:
                 try:
@@ -90,7 +92,8 @@ def warm_mix_cpu(n: int, seed: int = 0, repeats: int = 3) -> tuple[float, float,
                 except SubmissionError:
                     pass
             after, wall = cpu_seconds(), time.perf_counter() - started
-            passes.append(((after[0] - before[0]) / n, (after[1] - before[1]) / n, wall / n))
+            speed = (speed + machine_speed()) / 2
+            passes.append(((after[0] - before[0]) / n, (after[1] - before[1]) / n, wall / n, speed))
     return tuple(statistics.median(figure) for figure in zip(*passes))
 
 
@@ -151,12 +154,14 @@ def main():
         print(f"  {name:40s} {seconds:7.3f} s   x{seconds / baseline:5.2f}")
     print(f"  {'lstm-grader grade (fresh), CPU':40s} {cli_cpu:7.3f} s   (all processes: CLI, zygote, sandbox)")
     if args.mix:
-        own, children, wall = warm_mix_cpu(args.mix)
+        own, children, wall, speed = warm_mix_cpu(args.mix)
         print(f"warm, class mix of {args.mix} (bench/batch.py), per submission, median of 3 passes:")
         print(f"  {'grader process CPU':40s} {own:7.3f} s")
         print(f"  {'sandbox processes CPU':40s} {children:7.3f} s")
         print(f"  {'both':40s} {own + children:7.3f} s   (goal <= 0.15 s)")
         print(f"  {'wall':40s} {wall:7.3f} s")
+        print(f"  {'both, at a quiet machine speed':40s} {(own + children) * QUIET_SPEED / speed:7.3f} s   "
+              f"(machine speed during the passes: {speed:.0f} us, quiet: {QUIET_SPEED} us)")
     print(f"CPU measured by {CLOCK.source}; machine speed after: {machine_speed():.0f} us")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
