@@ -1,6 +1,7 @@
 """Children forked from the zygote (grader/sandbox/zygote.py) are confined exactly
 like exec'd ones and inherit nothing of the zygote but NumPy."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -58,6 +59,22 @@ def test_a_killed_zygote_is_replaced():
         assert student.load_error is None
         assert student.call("init_lstm", 3, 2, seed=0).ok
     assert forkserver._current[0] is not zygote
+
+
+@needs_zygote
+def test_a_request_the_zygote_cannot_serve_fails_that_start_only():
+    with StudentProcess(REFERENCE, FAST, prestart=False):
+        pass
+    zygote = forkserver._current[0]
+    ends = [os.pipe() for _ in range(4)]
+    handle = zygote.fork({"cfg": {"no": "configuration"}, "env": {}}, [w for _, w in ends])
+    for r, w in ends:
+        os.close(r)
+        os.close(w)
+    assert handle.pid is None and handle.poll() is not None  # not started
+    with StudentProcess(REFERENCE, FAST, prestart=False) as student:
+        assert student.call("init_lstm", 3, 2, seed=0).ok
+    assert forkserver._current[0] is zygote  # the same zygote served it
 
 
 @needs_zygote

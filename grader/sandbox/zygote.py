@@ -51,9 +51,12 @@ def main():
             os._exit(0)
         if not message:  # the grader is gone (or closed us): the children die with us
             os._exit(0)
-        request = json.loads(message)
-        request["cfg"]["scrubbed"] = _scrubbed(request["cfg"])
-        pid = os.fork() if len(fds) == 4 else -1
+        try:
+            request = json.loads(message)
+            request["cfg"]["scrubbed"] = _scrubbed(request["cfg"])
+            pid = os.fork() if len(fds) == 4 else -1
+        except Exception:  # a request it cannot serve: that child fails to start, the zygote stays
+            pid = -1
         if pid == 0:
             control.close()
             outer(request, fds)  # never returns
@@ -141,9 +144,12 @@ def _environment(env):
     marker = env.get("LSTM_SANDBOX", "")
     if len(marker) != len(MARKER_PLACEHOLDER):
         return
-    with open("/proc/self/stat", "rb") as fh:
-        fields = fh.read().rsplit(b")", 1)[1].split()
-    start, end = int(fields[47]), int(fields[48])  # env_start, env_end (fields 50 and 51 of stat)
+    try:
+        with open("/proc/self/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        start, end = int(fields[47]), int(fields[48])  # env_start, env_end (fields 50 and 51 of stat)
+    except (OSError, IndexError, ValueError):  # no /proc: only the clean-up's last resort goes without
+        return
     key = f"LSTM_SANDBOX={MARKER_PLACEHOLDER}".encode()
     block = ctypes.string_at(start, end - start)
     at = block.find(b"\0" + key) + 1 if not block.startswith(key) else 0
