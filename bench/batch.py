@@ -29,9 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from cpu import CpuClock, machine_speed  # noqa: E402
-
-CLOCK = CpuClock()  # every process started from here on is counted
+from cpu import CLOCK, machine_speed  # noqa: E402  (first: every process started from here on is counted)
 REFERENCE = (ROOT / "solutions" / "lstm.py").read_text(encoding="utf-8")
 EXERCISE = (ROOT / "exercises" / "lstm.py").read_text(encoding="utf-8")
 
@@ -93,12 +91,6 @@ def generate(folder: Path, n: int, seed: int) -> dict[str, int]:
     return counts
 
 
-def children_cpu() -> float:
-    """CPU seconds of every process this one started (bench/cpu.py; the sandbox
-    children are forked by a zygote, not waited for by their grader)."""
-    return CLOCK()
-
-
 def grade_folder(folder: Path, out: Path, workers: int) -> float:
     """Seconds ``lstm-grader batch`` takes, start to finish."""
     command = [sys.executable, "-c", "from grader.cli import main; main()", "batch", str(folder),
@@ -134,9 +126,9 @@ def main() -> None:
         for workers in counts:
             out = base / f"out-{workers}"
             shutil.rmtree(out, ignore_errors=True)
-            cpu = children_cpu()
+            cpu = CLOCK()
             seconds = grade_folder(folder, out, workers)
-            cpu = (children_cpu() - cpu) / args.n
+            cpu = (CLOCK() - cpu) / args.n
             rate = args.n / seconds
             base_rate = base_rate or rate / counts[0]
             speedup = rate / base_rate

@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from cpu import CpuClock, machine_speed  # noqa: E402
+from cpu import CLOCK, machine_speed  # noqa: E402  (first: every process started from here on is counted)
 
 
 def median_seconds(function, runs: int) -> float:
@@ -48,7 +48,6 @@ def median_seconds(function, runs: int) -> float:
     return statistics.median(times)
 
 
-CLOCK = CpuClock()  # first: every process started from here on is counted (bench/cpu.py)
 QUIET_SPEED = 115  # us: bench/cpu.machine_speed() on this machine when its host is quiet
 
 

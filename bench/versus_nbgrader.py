@@ -37,18 +37,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cpu import CpuClock, machine_speed  # noqa: E402
+from cpu import CLOCK, machine_speed  # noqa: E402  (first: every process started from here on is counted)
 from batch import EXERCISE, MIX, REFERENCE, UNTOUCHED, class_mix, edited, grade_folder  # noqa: E402
 
-CLOCK = CpuClock()
 ASSIGNMENT = "lstm"
 ANSWERS = ("forward", "backward", "clip_and_update")
-
-
-def children_cpu() -> float:
-    """CPU seconds of every process this one started (bench/cpu.py): nbgrader's kernels,
-    the batch's workers, their zygotes and the sandbox children those fork."""
-    return CLOCK()
 
 
 CPU: dict[str, float] = {}  # CPU seconds of the last run of each command kind (all its processes)
@@ -56,14 +49,14 @@ CPU: dict[str, float] = {}  # CPU seconds of the last run of each command kind (
 
 def run(command: list[str], cwd: Path, kind: str = "") -> float:
     """Seconds ``command`` takes; exits with its output if it fails. The CPU
-    seconds of it and every process it waited for go to ``CPU[kind]``."""
+    seconds of it and every process it started go to ``CPU[kind]`` (bench/cpu.py)."""
     bin_dir = str(Path(sys.executable).parent)
     env = dict(os.environ, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
                MPLCONFIGDIR=str(cwd / ".mpl"), MPLBACKEND="Agg")
-    started, cpu = time.perf_counter(), children_cpu()
+    started, cpu = time.perf_counter(), CLOCK()
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - started
-    CPU[kind] = children_cpu() - cpu
+    CPU[kind] = CLOCK() - cpu
     if done.returncode != 0:
         sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
     return seconds
@@ -203,9 +196,9 @@ def main() -> None:
             rows.append((label, seconds, 1, CPU["nbgrader"]))
             print(f"  {label:40s} {seconds:7.1f} s  {seconds / args.n:6.2f} s per notebook", flush=True)
         for workers in (1, 2):
-            cpu = children_cpu()
+            cpu = CLOCK()
             seconds = grade_folder(folder, base / f"out-{workers}", workers)
-            rows.append((f"lstm-grader batch, {workers} worker(s)", seconds, workers, children_cpu() - cpu))
+            rows.append((f"lstm-grader batch, {workers} worker(s)", seconds, workers, CLOCK() - cpu))
             print(f"  {rows[-1][0]:40s} {seconds:7.1f} s", flush=True)
     finally:
         if args.keep is None:

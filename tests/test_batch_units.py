@@ -120,7 +120,7 @@ def fake_grade(filename: str, content: bytes, original: str, options) -> dict:
         return {"status": "rejected", "reason": "not UTF-8, say"}
     if text == "die":
         os._exit(1)  # the worker process dies: the pool breaks
-    return {"status": "graded", "report": fake_report(original, float(text)), "loss_curve_png": None}
+    return {"status": "graded", "report": fake_report(original, float(text))}
 
 
 def make_class(folder: Path, contents: dict[str, str]) -> list[Submission]:

@@ -8,6 +8,7 @@ rule; tests/hostile/diagscore_*.py go through the real sandbox and suite.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,9 @@ from grader.probes import make_probe
 from grader.sandbox import Limits
 from grader.sandbox.outcome import CallOutcome, StudentError
 from grader.solutions import lstm as reference
+
+sys.path.insert(0, str(Path(__file__).parent))
+from mutants import adapter  # noqa: E402
 
 HOSTILE = Path(__file__).parent / "hostile"
 PROBE = make_probe("gradcheck-test", T=3, H=3, V=4, seed=77)
@@ -125,21 +129,11 @@ def test_degenerate_submissions_score_at_most_the_structure_points(name):
 def test_forward_bugs_cost_no_gradient_check_points_on_the_hidden_suite(mutant):
     """The hidden suite in-process on the catalogue's forward mutants (their
     backward is right): full gradient-check points, and feedback saying why."""
-    import importlib.util
-
     from grader.plugin import GradingPlugin
     from grader.runner import run_suite
     from grader.suites.hidden_probes import PROBESET
 
-    spec = importlib.util.spec_from_file_location("forward_mutant", Path(__file__).parent / "mutants" / mutant)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-
-    def call(name, *args, **kwargs):
-        try:
-            return CallOutcome(value=getattr(module, name)(*args, **kwargs))
-        except Exception as error:  # noqa: BLE001 - the student's exception is data
-            return CallOutcome(error=StudentError("exception", str(error)))
+    call = adapter.in_process_call(adapter.load_mutant(Path(__file__).parent / "mutants" / mutant))
     plugin = run_suite(GradingPlugin(StudentCalls(call), LiveReference(), PROBESET))
     [check] = [o for o in plugin.outcomes if o.name == "gradcheck/backward_matches_own_forward"]
     assert check.passed and check.credit == 1.0

@@ -7,6 +7,7 @@ wording whatever the catalogue names.
 
 from __future__ import annotations
 
+import sys
 import types
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from grader.diagnosis.compare import elementwise_clip_bound
 from grader.diagnosis.domains import observe_backward, observe_clip, observe_forward
 from grader.diagnosis.localise import localise_backward, localise_clip, localise_forward
 from grader.diagnosis.search import explain
-from grader.sandbox.outcome import CallOutcome, StudentError
+
+sys.path.insert(0, str(Path(__file__).parent))
+from mutants import adapter  # noqa: E402
 
 REFERENCE = (Path(__file__).resolve().parents[1] / "solutions" / "lstm.py").read_text()
 UPDATE = "    return tuple(param - lr * grad for param, grad in zip(params, grads))"
@@ -31,13 +34,7 @@ def patched(*patches):
         source = source.replace(old, new)
     module = types.ModuleType("patched_reference")
     exec(compile(source, "patched_reference", "exec"), module.__dict__)
-
-    def call(name, *args, **kwargs):
-        try:
-            return CallOutcome(value=getattr(module, name)(*args, **kwargs))
-        except Exception as error:  # noqa: BLE001 - the student's exception is data
-            return CallOutcome(error=StudentError("exception", str(error)))
-    return call
+    return adapter.in_process_call(module)
 
 
 def backward_finding(*patches):

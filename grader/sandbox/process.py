@@ -65,7 +65,7 @@ class _Child:
             try:
                 os.kill(self.popen.pid, signal.SIGTERM)
                 self.popen.wait(timeout=2)
-            except (ProcessLookupError, PermissionError, TypeError, subprocess.TimeoutExpired):
+            except (ProcessLookupError, PermissionError, subprocess.TimeoutExpired):
                 pass
         leader = self.popen.pid  # None: a forked child that has ended (its pid may be reused)
         if leader is not None:
