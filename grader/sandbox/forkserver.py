@@ -17,13 +17,12 @@ from __future__ import annotations
 import json
 import os
 import select
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from collections import deque
+from typing import Callable
 
 from .cleanup import remove_tree
 
@@ -91,11 +90,9 @@ def _readable(fd, timeout) -> bool:
 class Zygote:
     """The zygote process and our end of its socket."""
 
-    def __init__(self, env: dict, flags: list, runner_files: list):
-        self.folder = tempfile.mkdtemp(prefix="lstm-zygote-")
-        for path in runner_files:
-            shutil.copyfile(path, os.path.join(self.folder, os.path.basename(path)))
-        os.chmod(self.folder, 0o755)
+    def __init__(self, folder: str, env: dict, flags: list):
+        """``folder``: the runner files, zygote.py among them; the zygote owns it from here on."""
+        self.folder = folder
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         ours.settimeout(REPLY_TIMEOUT)
         zygote_env = dict(env, HOME=self.folder, TMPDIR=self.folder, MPLCONFIGDIR=self.folder,
@@ -173,14 +170,15 @@ _current: list = [None]
 _current_lock = threading.Lock()
 
 
-def zygote(env: dict, flags: list, runner_files: list) -> Zygote:
-    """This process's zygote, started now if there is none (or the last one broke)."""
+def zygote(env: dict, flags: list, runner_folder: Callable[[], str]) -> Zygote:
+    """This process's zygote, started now if there is none (or the last one broke);
+    ``runner_folder()`` makes the folder of runner files a new one runs from."""
     with _current_lock:
         current = _current[0]
         if current is None or current.broken or current.popen.poll() is not None:
             if current is not None:
                 current.close()
-            current = _current[0] = Zygote(env, flags, runner_files)
+            current = _current[0] = Zygote(runner_folder(), env, flags)
         return current
 
 

@@ -513,7 +513,6 @@ def _spawn(key) -> _Child:
     scratch = tempfile.mkdtemp(prefix="lstm-sandbox-")
     os.chmod(scratch, 0o755)
     forked = forkserver.available(plan)
-    runner = _HERE if forked else _runner_copy(scratch)
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     st_r, st_w = os.pipe()
@@ -542,7 +541,10 @@ def _spawn(key) -> _Child:
         if forked:
             popen = _fork(cfg, env, (req_r, rep_w, st_w, out_w))
         else:
-            argv = plan.prefix + [sys.executable] + _FLAGS + [os.path.join(runner, "child.py"), json.dumps(cfg)]
+            runner = os.path.join(scratch, ".runner")  # the grader's tree is hidden from the child
+            os.mkdir(runner)
+            argv = plan.prefix + [sys.executable] + _FLAGS + [os.path.join(_with_runner_files(runner), "child.py"),
+                                                                json.dumps(cfg)]
             popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, env=env,
                                      cwd=scratch, pass_fds=(req_r, rep_w, st_w), start_new_session=True)
             group.adopt(popen.pid)  # overlaps the slow cgroup move with the child's start-up
@@ -563,23 +565,24 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _FLAGS = ["-s", "-B"] + (["-P"] if sys.version_info >= (3, 11) else [])
 
 
-def _runner_copy(scratch) -> str:
-    """The runner files, copied into the child's scratch dir (the grader's tree is hidden from it)."""
-    runner = os.path.join(scratch, ".runner")
-    os.mkdir(runner)
+def _with_runner_files(folder: str) -> str:
+    """``folder`` (it exists) with a copy of the runner files, which an exec'd child or
+    the zygote runs: the grader's own tree is hidden from them."""
     for fname in _RUNNER_FILES:
-        shutil.copyfile(os.path.join(_HERE, fname), os.path.join(runner, fname))
-    os.chmod(runner, 0o755)
-    return runner
+        shutil.copyfile(os.path.join(_HERE, fname), os.path.join(folder, fname))
+    os.chmod(folder, 0o755)
+    return folder
 
 
 def _fork(cfg, env, fds):
     """The child, forked from this process's zygote (NumPy already imported: a few ms
     instead of an interpreter's start); a zygote that broke is replaced once."""
-    files = [os.path.join(_HERE, name) for name in _RUNNER_FILES]
+    def runner_folder():
+        return _with_runner_files(tempfile.mkdtemp(prefix="lstm-zygote-"))
+
     for attempt in (0, 1):
         try:
-            return forkserver.zygote(env, _FLAGS, files).fork({"cfg": cfg, "env": env}, fds)
+            return forkserver.zygote(env, _FLAGS, runner_folder).fork({"cfg": cfg, "env": env}, fds)
         except OSError:
             if attempt:
                 raise
