@@ -12,7 +12,10 @@ command line and prints a table.
 Parallel efficiency = speed-up / workers (1.0 = perfect). The times include
 starting the worker processes and writing grades.csv and report.html, i.e.
 what an instructor waits for. The machine's load average is printed because
-other work on the machine changes the figures.
+other work on the machine changes the figures. "cores busy" is the CPU of all
+the run's processes over its wall time: above 1 with one worker, part of the
+work overlaps the grading on another core (bench/versus_nbgrader.py's
+efficiency_factors).
 """
 
 from __future__ import annotations
@@ -120,7 +123,8 @@ def main() -> None:
     print(f"{args.n} submissions: " + ", ".join(f"{mix.get(kind, 0)} {kind}" for kind, _ in MIX))
     print(f"{os.cpu_count()} cores, load average before: {os.getloadavg()[0]:.2f}, "
           f"machine speed: reference forward {machine_speed():.0f} us (bench/cpu.py)")
-    print(f"{'workers':>7}  {'seconds':>8}  {'subs/s':>7}  {'speed-up':>8}  {'efficiency':>10}  {'CPU s/sub':>9}")
+    print(f"{'workers':>7}  {'seconds':>8}  {'subs/s':>7}  {'speed-up':>8}  {'efficiency':>10}  {'CPU s/sub':>9}"
+          f"  {'cores busy':>10}")
     base_rate = None
     try:
         for workers in counts:
@@ -133,7 +137,7 @@ def main() -> None:
             base_rate = base_rate or rate / counts[0]
             speedup = rate / base_rate
             print(f"{workers:>7}  {seconds:>8.1f}  {rate:>7.2f}  {speedup:>8.2f}  {speedup / workers:>10.0%}"
-                  f"  {cpu:>9.3f}", flush=True)
+                  f"  {cpu:>9.3f}  {cpu * args.n / seconds:>10.2f}", flush=True)
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)

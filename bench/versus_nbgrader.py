@@ -164,6 +164,26 @@ def write_students_csv(root: Path, n: int) -> Path:
     return path
 
 
+def efficiency_factors(t1: float, c1: float, t2: float, c2: float) -> str:
+    """The 2-worker efficiency T1 / (2 T2) as the product of three factors measured in
+    the same run (``t``: wall seconds, ``c``: CPU seconds of all processes), so a
+    reader sees which one holds it back:
+
+    T1 / (2 T2) = (c1 / c2) * ((c2 / t2) / 2) / (c1 / t1)
+
+    - c1 / c2: CPU per submission, 1 worker against 2 (a second warm-up, shared caches);
+    - (c2 / t2) / 2: the share of the two cores the 2-worker run keeps busy (start-up,
+      the class report at the end, waits for the kernel to end a sandbox);
+    - c1 / t1: cores the single worker keeps busy. Above 1, work that overlaps its
+      grading (the next sandbox child warming up, the parent drawing and writing the
+      student's files) runs on the otherwise idle core: it makes one worker faster and
+      the ratio smaller, and two workers on two cores have no idle core to hide it on.
+    """
+    return (f"  = CPU per submission, 1 worker / 2 workers:  {c1 / c2:.2f}\n"
+            f"  x share of the 2 cores the 2 workers keep busy: {c2 / t2 / 2:.2f}\n"
+            f"  / cores the 1 worker keeps busy:               {c1 / t1:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=20, help="number of submissions (default 20)")
@@ -215,6 +235,8 @@ def main() -> None:
     print(f"\nbatch per core / nbgrader plain asserts:   x{best / per_core[rows[0][0]]:.1f}  (goal >= 8)")
     print(f"batch per core / nbgrader course notebook: x{best / per_core[rows[1][0]]:.1f}  (goal >= 5)")
     print(f"2-worker parallel efficiency:              {batch2 / batch1:.0%}  (goal >= 90 %)")
+    (_, t1, _, c1), (_, t2, _, c2) = rows[2], rows[3]
+    print(efficiency_factors(t1, c1, t2, c2))
     cpu_batch = per_cpu["lstm-grader batch, 1 worker(s)"]
     print(f"per CPU-second (independent of the load): batch / plain asserts x{cpu_batch / per_cpu[rows[0][0]]:.1f}, "
           f"batch / course notebook x{cpu_batch / per_cpu[rows[1][0]]:.1f}")
