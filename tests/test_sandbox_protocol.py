@@ -78,3 +78,69 @@ def test_a_forged_overlapping_reply_is_garbage_end_to_end():
         out = student.call("overlapping")
         assert out.error is not None and out.error.kind == "garbage"
         assert "overlap" in out.error.message
+
+
+# ----------------------------------------------------------------------------- stacked lists
+
+
+def header_of(f: bytes) -> dict:
+    _, hlen, _ = struct.unpack_from(">4sIQ", f)
+    return json.loads(f[16:16 + hlen])
+
+
+def test_a_list_of_same_shaped_arrays_travels_as_one_block_and_comes_back_the_same():
+    rng = np.random.default_rng(0)
+    h_s = [rng.normal(size=(4, 1)) for _ in range(6)]
+    steps = tuple(np.arange(3, dtype=np.int32) + k for k in range(3))
+    value = {"caches": [h_s, list(h_s)], "steps": steps, "one": [h_s[0]]}
+    f = protocol.encode(value)
+    assert len(header_of(f)["arrays"]) == 4  # two lists of six, one tuple of three, one list of one
+    got = protocol.decode(f)
+    for sent, back in zip(h_s, got["caches"][0]):
+        assert type(back) is np.ndarray and back.shape == (4, 1) and back.dtype == np.float64
+        assert np.array_equal(sent, back) and back.flags.c_contiguous and back.flags.writeable
+    assert type(got["caches"][0]) is list and type(got["steps"]) is tuple
+    assert [s.tolist() for s in got["steps"]] == [s.tolist() for s in steps] and got["steps"][0].dtype == np.int32
+    got["caches"][0][0][0, 0] = 99.0  # the rows do not overlap
+    assert got["caches"][0][1][0, 0] == h_s[1][0, 0]
+
+
+@pytest.mark.parametrize("items", [
+    [np.zeros((2, 1)), np.zeros((3, 1))],  # shapes differ
+    [np.zeros(2), np.zeros(2, dtype=np.float32)],  # dtypes differ
+    [np.zeros(2), [0.0, 0.0]],  # not all arrays
+    [np.float64(1.0), np.float64(2.0)],  # NumPy scalars
+    [np.array(1.0), np.array(2.0)],  # 0-d arrays
+    [np.ma.zeros(2), np.ma.zeros(2)],  # a subclass
+])
+def test_anything_else_travels_item_by_item(items):
+    f = protocol.encode(items)
+    assert "SL" not in json.dumps(header_of(f)["msg"])
+    got = protocol.decode(f)
+    assert len(got) == 2 and all(np.array_equal(a, b) for a, b in zip(got, items))
+
+
+def test_a_stacked_list_counts_its_items_against_the_cap():
+    rows = [np.zeros(1)] * 50
+    assert len(protocol.decode(protocol.encode(rows), max_items=100)) == 50
+    with pytest.raises(protocol.NotPlainData):
+        protocol.encode(rows, max_items=40)
+    with pytest.raises(protocol.ProtocolError, match="more than 40 values"):
+        protocol.decode(protocol.encode(rows), max_items=40)
+
+
+def test_a_forged_stacked_list_cannot_make_many_items_from_no_bytes():
+    """A block of shape (10**9, 0) has no bytes: the decoder counts its rows before making any."""
+    f = frame({"SL": 0}, [["<f8", [10**9, 0], 0, 0]], b"")
+    with pytest.raises(protocol.ProtocolError, match="more than"):
+        protocol.decode(f)
+
+
+@pytest.mark.parametrize("tree, arrays, payload, message", [
+    ({"SL": 0}, [["<f8", [3], 0, 24]], bytes(24), "two or more dimensions"),
+    ({"ST": 1}, [["<f8", [3, 1], 0, 24]], bytes(24), "unknown node"),
+    ({"SL": "0"}, [["<f8", [3, 1], 0, 24]], bytes(24), "unknown node"),
+])
+def test_a_forged_stacked_list_is_refused(tree, arrays, payload, message):
+    with pytest.raises(protocol.ProtocolError, match=message):
+        protocol.decode(frame(tree, arrays, payload))

@@ -13,7 +13,11 @@ dict with str keys, ``{"A": n}`` the n-th array.  An array's raw C-order bytes
 live in the payload; its dtype must match ``[<>|=][biufc][0-9]+`` (numeric
 only, never object) before ``np.dtype`` even sees it.  Raw bytes instead of
 ``.npy`` because ``np.load`` costs ~20 us per array and a forward pass returns
-~100 of them.
+~100 of them.  For the same reason a list (``{"SL": n}``) or tuple
+(``{"ST": n}``) of two or more arrays of one shape and dtype, such as each of
+a forward's nine cache lists, travels as ONE array, the n-th, of one more
+dimension, and comes out as the list of its rows (views of it, as other
+arrays are views of the payload): a forward's caches are 9 arrays, not 56.
 
 NumPy scalars become Python ``bool``/``int``/``float``; complex NumPy scalars
 become 0-d arrays; ndarray subclasses (matrix, masked) become plain ndarrays.
@@ -68,6 +72,19 @@ def encode(msg, *, max_items: int = 200_000, max_bytes: int = 256 * 1024 * 1024)
         chunks.append(data)
         return {"A": len(arrays) - 1}
 
+    def stacked(items, t):
+        state["items"] += len(items)
+        if state["items"] > max_items:
+            raise NotPlainData(f"holds more than {max_items} values; return NumPy arrays instead of long lists")
+        first = items[0]
+        data = b"".join([a.tobytes(order="C") for a in items])
+        state["bytes"] += len(data)
+        if state["bytes"] > max_bytes:
+            raise NotPlainData(f"is larger than {max_bytes // (1024 * 1024)} MB")
+        arrays.append([first.dtype.str, [len(items), *first.shape], state["bytes"] - len(data), len(data)])
+        chunks.append(data)
+        return {"SL" if t is list else "ST": len(arrays) - 1}
+
     def walk(x, depth):
         if depth > MAX_DEPTH:
             raise NotPlainData(f"is nested more than {MAX_DEPTH} levels deep")
@@ -99,6 +116,8 @@ def encode(msg, *, max_items: int = 200_000, max_bytes: int = 256 * 1024 * 1024)
                 raise NotPlainData(f"contains a NumPy array of dtype {x.dtype}; only numeric arrays can be graded")
             return array(x)
         if t is list or t is tuple:
+            if len(x) > 1 and _stackable(x):
+                return stacked(x, t)
             return {"L" if t is list else "T": [walk(v, depth + 1) for v in x]}
         if t is dict:
             out = []
@@ -124,6 +143,15 @@ def encode(msg, *, max_items: int = 200_000, max_bytes: int = 256 * 1024 * 1024)
                            "return NumPy arrays instead of long lists or strings")
     payload = b"".join(chunks)
     return PREFIX.pack(MAGIC, len(header), len(payload)) + header + payload
+
+
+def _stackable(items) -> bool:
+    """Plain numeric arrays (at least 1-d) of one dtype and one shape: one block on the wire."""
+    first = items[0]
+    if type(first) is not np.ndarray or first.ndim == 0 or first.dtype.kind not in "biuf":
+        return False
+    dtype, shape = first.dtype, first.shape
+    return all(type(a) is np.ndarray and a.shape == shape and a.dtype == dtype for a in items)
 
 
 # ----------------------------------------------------------------------------- decode
@@ -235,6 +263,15 @@ def _tree(node, arrays, depth, count, max_items):
         return out
     if tag == "A" and type(body) is int and 0 <= body < len(arrays):
         return arrays[body]
+    if tag in ("SL", "ST") and type(body) is int and 0 <= body < len(arrays):
+        block = arrays[body]
+        if block.ndim < 2:
+            raise ProtocolError("a stacked list needs an array of two or more dimensions")
+        count[0] += block.shape[0]  # its items count as values, before any is made
+        if count[0] > max_items:
+            raise ProtocolError(f"more than {max_items} values")
+        items = [block[i] for i in range(block.shape[0])]
+        return items if tag == "SL" else tuple(items)
     raise ProtocolError(f"unknown node {tag!r}")
 
 
