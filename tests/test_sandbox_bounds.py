@@ -115,24 +115,35 @@ def test_without_a_cgroup_the_fallback_is_named(monkeypatch):
 
 
 @needs_pids_cgroup
-def test_stale_empty_groups_are_swept_but_busy_ones_are_not():
-    """A grader killed before its clean-up leaves empty groups behind; the next one removes them."""
+def test_stale_empty_groups_are_swept_but_busy_and_young_ones_are_not():
+    """A grader killed before its clean-up leaves empty groups behind; the next one removes
+    them, but not a group in use, nor a young one (another grader may be setting it up).
+    The stale ones are dated an hour back: a group made a moment ago may carry a
+    timestamp a hair after the sweep's clock. The prefix is not the graders' own, so
+    the sweep of a grader starting meanwhile (another test worker) leaves them alone."""
     import subprocess
+    import time
 
     base = cgroups.available()["pids"]
-    prefix = f"lstm-sandbox-sweeptest-{os.getpid()}-"
-    empty, busy = os.path.join(base, prefix + "empty"), os.path.join(base, prefix + "busy")
-    os.mkdir(empty)
-    os.mkdir(busy)
+    prefix = f"lstm-sweeptest-{os.getpid()}-"
+    assert not prefix.startswith(cgroups.PREFIX)
+    stale, busy, young = (os.path.join(base, prefix + name) for name in ("stale", "busy", "young"))
+    for path in (stale, busy, young):
+        os.mkdir(path)
+    an_hour_ago = time.time() - 3600
+    for path in (stale, busy):
+        os.utime(path, (an_hour_ago, an_hour_ago))
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
         Path(busy, "cgroup.procs").write_text(str(sleeper.pid))
-        assert cgroups.sweep(base, prefix=prefix, min_age=0) == 1
-        assert not os.path.exists(empty) and os.path.exists(busy)
+        assert cgroups.sweep(base, prefix=prefix) == 1
+        assert not os.path.exists(stale) and os.path.exists(busy) and os.path.exists(young)
     finally:
         sleeper.kill()
         sleeper.wait()
-        for _ in range(200):
-            if cgroups.sweep(base, prefix=prefix, min_age=0) or not os.path.exists(busy):
+        os.rmdir(young)
+        for _ in range(200):  # the killed sleeper leaves its group a moment after wait()
+            if cgroups.sweep(base, prefix=prefix) or not os.path.exists(busy):
                 break
+            time.sleep(0.01)
     assert not os.path.exists(busy)
