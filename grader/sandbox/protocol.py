@@ -63,34 +63,33 @@ def encode(msg, *, max_items: int = 200_000, max_bytes: int = 256 * 1024 * 1024)
     chunks: list = []
     state = {"items": 0, "bytes": 0}
 
-    def array(x):
-        data = x.tobytes(order="C")
-        state["bytes"] += len(data)
-        if state["bytes"] > max_bytes:
-            raise NotPlainData(f"is larger than {max_bytes // (1024 * 1024)} MB")
-        arrays.append([x.dtype.str, list(x.shape), state["bytes"] - len(data), len(data)])
-        chunks.append(data)
-        return {"A": len(arrays) - 1}
-
-    def stacked(items, t):
-        state["items"] += len(items)
+    def count(n):
+        state["items"] += n
         if state["items"] > max_items:
             raise NotPlainData(f"holds more than {max_items} values; return NumPy arrays instead of long lists")
-        first = items[0]
-        data = b"".join([a.tobytes(order="C") for a in items])
+
+    def put(tag, dtype, shape, data):
+        """``data`` into the payload, described as an array of ``dtype`` and ``shape``."""
         state["bytes"] += len(data)
         if state["bytes"] > max_bytes:
             raise NotPlainData(f"is larger than {max_bytes // (1024 * 1024)} MB")
-        arrays.append([first.dtype.str, [len(items), *first.shape], state["bytes"] - len(data), len(data)])
+        arrays.append([dtype, shape, state["bytes"] - len(data), len(data)])
         chunks.append(data)
-        return {"SL" if t is list else "ST": len(arrays) - 1}
+        return {tag: len(arrays) - 1}
+
+    def array(x):
+        return put("A", x.dtype.str, list(x.shape), x.tobytes(order="C"))
+
+    def stacked(items, t):
+        count(len(items))
+        first = items[0]
+        return put("SL" if t is list else "ST", first.dtype.str, [len(items), *first.shape],
+                   b"".join([a.tobytes(order="C") for a in items]))
 
     def walk(x, depth):
         if depth > MAX_DEPTH:
             raise NotPlainData(f"is nested more than {MAX_DEPTH} levels deep")
-        state["items"] += 1
-        if state["items"] > max_items:
-            raise NotPlainData(f"holds more than {max_items} values; return NumPy arrays instead of long lists")
+        count(1)
         t = type(x)
         if t is np.ndarray and x.dtype.kind in "biuf":  # the common case first: a plain numeric array
             return array(x)
@@ -270,7 +269,7 @@ def _tree(node, arrays, depth, count, max_items):
         count[0] += block.shape[0]  # its items count as values, before any is made
         if count[0] > max_items:
             raise ProtocolError(f"more than {max_items} values")
-        items = [block[i] for i in range(block.shape[0])]
+        items = list(block)  # its rows: views, of ndim >= 1
         return items if tag == "SL" else tuple(items)
     raise ProtocolError(f"unknown node {tag!r}")
 
